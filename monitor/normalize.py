@@ -1,0 +1,92 @@
+"""Persian text normalization: one canonical form for fingerprints, one display form for people.
+
+Real pages spell the same story many ways: Arabic ي/ك or Persian ی/ک, with or without the
+zero-width non-joiner (ZWNJ), Persian, Arabic-Indic or ASCII digits, tatweel and diacritics.
+``canonical_text`` folds all of that away so that the same story always fingerprints the same;
+``display_text`` only repairs letters and spacing and keeps the ZWNJ, because stored and shown
+text must read correctly ("می‌شود", not "میشود").
+
+Change ``NORMALIZER_VERSION`` whenever the canonical output can change (a rule here, or a new
+hazm release): fingerprints record the version they were made with, and a mismatch triggers a
+re-fingerprint rather than silent misses.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from hazm import Normalizer
+
+NORMALIZER_VERSION = "canon-1"
+
+# Digits of every script to ASCII: Persian (U+06F0–9) and Arabic-Indic (U+0660–9).
+_DIGITS = {ord(c): str(i) for i, c in enumerate("۰۱۲۳۴۵۶۷۸۹")}
+_DIGITS.update({ord(c): str(i) for i, c in enumerate("٠١٢٣٤٥٦٧٨٩")})
+
+# Letter variants that carry no meaning for "is this the same text".
+_LETTERS = str.maketrans(
+    {
+        "ي": "ی", "ى": "ی", "ئ": "ی", "ك": "ک", "ۀ": "ه", "ة": "ه", "ہ": "ه",
+        "أ": "ا", "إ": "ا", "ٱ": "ا", "آ": "ا", "ؤ": "و",
+    }
+)
+# Display keeps آ and ئ (they are real Persian spelling) but fixes Arabic code points.
+_DISPLAY_LETTERS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ہ": "ه"})
+
+_ZERO_WIDTH = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_DIACRITICS = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")  # harakat, superscript alef, tatweel
+_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+_SPACES = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=1)
+def _hazm() -> Normalizer:
+    # One fixed configuration: hazm's defaults changed between releases, so every flag is named.
+    return Normalizer(
+        correct_spacing=False,
+        remove_diacritics=True,
+        remove_specials_chars=True,
+        decrease_repeated_chars=False,
+        persian_style=False,
+        persian_numbers=False,
+        unicodes_replacement=True,
+        seperate_mi=False,
+    )
+
+
+def fold_digits(text: str) -> str:
+    """Persian and Arabic-Indic digits to ASCII."""
+    return text.translate(_DIGITS)
+
+
+def canonical_text(text: str) -> str:
+    """The fingerprint form: letters folded, no ZWNJ, no punctuation, single spaces.
+
+    Idempotent: ``canonical_text(canonical_text(x)) == canonical_text(x)``.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    text = _ZERO_WIDTH.sub("", text)
+    text = _hazm().normalize(text)
+    text = _ZERO_WIDTH.sub("", text)  # hazm may reinsert ZWNJ around affixes
+    text = _DIACRITICS.sub("", text)
+    text = fold_digits(text).translate(_LETTERS)
+    text = _NON_WORD.sub(" ", text).replace("_", " ")
+    return _SPACES.sub(" ", text).strip().lower()
+
+
+def tokens(text: str) -> list[str]:
+    """Whole canonical tokens, for matching words and never substrings ("ویروس" is not "روس")."""
+    return canonical_text(text).split()
+
+
+def display_text(text: str) -> str:
+    """Text for storage and display: Persian letters, tidy spacing, ZWNJ kept, digits untouched."""
+    text = unicodedata.normalize("NFC", text)
+    text = text.translate(_DISPLAY_LETTERS)
+    text = re.sub("[\u200b\u200d\u200e\u200f\ufeff]", "", text)
+    text = re.sub("\u200c{2,}", "\u200c", text)
+    text = re.sub(r"[ \t\u00a0]+", " ", text)
+    lines = [line.strip() for line in text.splitlines()]
+    return "\n".join(line for line in lines if line)

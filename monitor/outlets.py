@@ -1,0 +1,161 @@
+"""Outlet definitions: the bundled ``outlets.toml`` merged with an optional user file.
+
+An ordinary outlet is data, not code: its domains, feeds, sitemaps, listing pages, article URL
+pattern and boilerplate live in TOML, and one generic spider crawls any of them. The user file
+is merged over the bundled one outlet by outlet and key by key, so a user can add an outlet or
+change one schedule without copying the rest.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import jdatetime
+
+BUNDLED = Path(__file__).with_name("outlets.toml")
+USER_ENV = "MONITOR_OUTLETS"
+TEHRAN = timezone(timedelta(hours=3, minutes=30))
+
+
+class OutletConfigError(ValueError):
+    """An outlet file that cannot be used; the message names the outlet and the key."""
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When an outlet is crawled: every ``interval`` seconds or on a ``cron`` expression."""
+
+    interval: int | None = 900
+    cron: str | None = None
+    jitter: int = 60
+
+
+@dataclass(frozen=True)
+class Outlet:
+    key: str
+    name: str
+    name_fa: str
+    domains: tuple[str, ...]
+    article_pattern: str
+    canonical: str
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    listings: tuple[str, ...] = ()
+    listing_links: str = "a"
+    listing_pages: int = 2
+    catchup_pages: int = 10
+    title_selector: str | None = None
+    body_selector: str | None = None
+    date_selector: str | None = None
+    drop_selectors: tuple[str, ...] = ()
+    boilerplate: tuple[str, ...] = ()
+    language: str = "fa"
+    enabled: bool = True
+    schedule: Schedule = field(default_factory=Schedule)
+
+    @cached_property
+    def article_re(self) -> re.Pattern[str]:
+        return re.compile(self.article_pattern)
+
+    def article_id(self, url: str) -> str | None:
+        """The outlet's own article id in ``url``, or None when ``url`` is not an article."""
+        m = self.article_re.match(url)
+        return m.group("id") if m else None
+
+    def canonical_url(self, url: str) -> str | None:
+        """The one URL every variant of an article (slug, host, tracking query) maps to."""
+        m = self.article_re.match(url)
+        return self.canonical.format(**m.groupdict()) if m else None
+
+    def owns(self, host: str) -> bool:
+        host = host.lower().split(":")[0]
+        return any(host == d or host.endswith("." + d) for d in self.domains)
+
+    def expand(self, templates: tuple[str, ...], now: datetime, pages: int = 1) -> list[str]:
+        """Fill URL templates with today's date (both calendars) and page numbers 1..pages."""
+        utc = now.astimezone(timezone.utc)
+        jal = jdatetime.datetime.fromgregorian(datetime=now.astimezone(TEHRAN))
+        values = {
+            "y": f"{utc.year:04d}", "m": f"{utc.month:02d}", "d": f"{utc.day:02d}",
+            "jy": f"{jal.year:04d}", "jm": f"{jal.month:02d}", "jd": f"{jal.day:02d}",
+        }
+        urls: list[str] = []
+        for template in templates:
+            if "{page}" in template:
+                urls.extend(template.format(page=p, **values) for p in range(1, pages + 1))
+            else:
+                urls.append(template.format(**values))
+        return urls
+
+
+_TUPLE_KEYS = {"feeds", "sitemaps", "listings", "domains", "drop_selectors", "boilerplate"}
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise OutletConfigError(f"outlet file not found: {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise OutletConfigError(f"outlet file {path} is not valid TOML: {exc}") from exc
+
+
+def _build(key: str, raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> Outlet:
+    data = _merge(dict(defaults), raw)
+    # Boilerplate and drop selectors add to the defaults rather than replace them.
+    for extra in ("boilerplate", "drop_selectors"):
+        if extra in raw and extra in defaults:
+            data[extra] = list(dict.fromkeys([*defaults[extra], *raw[extra]]))
+    missing = [k for k in ("name", "domains", "article_pattern", "canonical") if k not in data]
+    if missing:
+        raise OutletConfigError(f"outlet {key!r} lacks {', '.join(missing)}")
+    sched = data.pop("schedule", {}) or {}
+    kwargs = {k: (tuple(v) if k in _TUPLE_KEYS else v) for k, v in data.items()}
+    kwargs.setdefault("name_fa", kwargs["name"])
+    try:
+        outlet = Outlet(key=key, schedule=Schedule(**sched), **kwargs)
+        outlet.article_re  # noqa: B018  (compile now: a bad pattern fails at load, not mid-crawl)
+    except TypeError as exc:
+        raise OutletConfigError(f"outlet {key!r}: {exc}") from exc
+    except re.error as exc:
+        raise OutletConfigError(f"outlet {key!r}: bad article_pattern: {exc}") from exc
+    if "id" not in outlet.article_re.groupindex:
+        raise OutletConfigError(f"outlet {key!r}: article_pattern needs a (?P<id>…) group")
+    return outlet
+
+
+def load_outlets(user_file: str | Path | None = None) -> dict[str, Outlet]:
+    """All enabled and disabled outlets, bundled defaults first, then the user's file."""
+    raw = _read(BUNDLED)
+    user = user_file or os.environ.get(USER_ENV)
+    if user:
+        raw = _merge(raw, _read(Path(user).expanduser()))
+    defaults = raw.get("defaults", {})
+    return {key: _build(key, spec, defaults) for key, spec in raw.get("outlets", {}).items()}
+
+
+def outlet_for_url(url: str, outlets: Mapping[str, Outlet]) -> Outlet | None:
+    """The outlet whose domains include the URL's host."""
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname or ""
+    return next((o for o in outlets.values() if o.owns(host)), None)
