@@ -13,7 +13,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -81,11 +81,15 @@ class Outlet:
 
     def expand(self, templates: tuple[str, ...], now: datetime, pages: int = 1) -> list[str]:
         """Fill URL templates with today's date (both calendars) and page numbers 1..pages."""
-        utc = now.astimezone(timezone.utc)
+        utc = now.astimezone(UTC)
         jal = jdatetime.datetime.fromgregorian(datetime=now.astimezone(TEHRAN))
         values = {
-            "y": f"{utc.year:04d}", "m": f"{utc.month:02d}", "d": f"{utc.day:02d}",
-            "jy": f"{jal.year:04d}", "jm": f"{jal.month:02d}", "jd": f"{jal.day:02d}",
+            "y": f"{utc.year:04d}",
+            "m": f"{utc.month:02d}",
+            "d": f"{utc.day:02d}",
+            "jy": f"{jal.year:04d}",
+            "jm": f"{jal.month:02d}",
+            "jd": f"{jal.day:02d}",
         }
         urls: list[str] = []
         for template in templates:

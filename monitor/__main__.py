@@ -1,0 +1,5 @@
+"""``python -m monitor`` is the CLI: the daemon starts crawl children this way."""
+
+from monitor.cli import main
+
+main()

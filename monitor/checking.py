@@ -1,0 +1,136 @@
+"""``monitor check``: the crawler's verdict on saved pages or URLs, without storing anything."""
+
+from __future__ import annotations
+
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from monitor.defaults import USER_AGENT
+from monitor.judge import Judge, fingerprint_text
+from storage.db import connect
+
+PAGE_SUFFIXES = {".html", ".htm", ".xhtml", ".txt", ""}
+MAX_BYTES = 10 * 1024 * 1024
+
+
+def expand_paths(paths: list[str]) -> list[str]:
+    """Files as given, directories as their page files (sorted), URLs untouched."""
+    out: list[str] = []
+    for p in paths:
+        if p.startswith(("http://", "https://")):
+            out.append(p)
+            continue
+        path = Path(p)
+        if path.is_dir():
+            out.extend(
+                str(f)
+                for f in sorted(path.rglob("*"))
+                if f.is_file() and f.suffix.lower() in PAGE_SUFFIXES
+            )
+        elif path.exists():
+            out.append(p)
+        else:
+            raise FileNotFoundError(f"no such file: {p}")
+    return out
+
+
+def read_page(source: str) -> tuple[bytes, str | None, str | None]:
+    """(bytes, declared charset, URL) of a file or an http(s) URL (10 MiB at most)."""
+    if source.startswith(("http://", "https://")):
+        req = urllib.request.Request(source, headers={"User-Agent": USER_AGENT})
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            body = resp.read(MAX_BYTES + 1)
+            return body[:MAX_BYTES], resp.headers.get_content_charset(), resp.geturl()
+    data = Path(source).read_bytes()
+    return data[:MAX_BYTES], None, None
+
+
+def page_text_file(source: str, body: bytes) -> bool:
+    """A plain-text file (a seed, say) is judged as the article text itself."""
+    return source.endswith(".txt") and b"<" not in body[:2000]
+
+
+def check_pages(
+    sources: list[str], *, db: str, outlets_file: str | None = None, url: str | None = None
+) -> Iterator[dict[str, Any]]:
+    """One verdict dict per page; the judge (index, relevance model) is loaded once."""
+    from monitor.outlets import load_outlets
+
+    judge = Judge(connect(db), load_outlets(outlets_file))
+    for source in sources:
+        yield check_one(judge, source, url)
+
+
+def check_one(judge: Judge, source: str, url: str | None = None) -> dict[str, Any]:
+    from sqlalchemy.orm import Session
+
+    from monitor.dates import to_jalali
+    from monitor.dedup import fingerprint
+    from monitor.extract import ExtractionError
+
+    result: dict[str, Any] = {"file": source}
+    try:
+        body, declared, fetched_url = read_page(source)
+    except OSError as exc:
+        return {**result, "error": f"cannot read: {exc}"}
+    page_url = (
+        url or fetched_url or (source if "://" in source else f"file://{Path(source).resolve()}")
+    )
+    outlet = judge.outlet_of(page_url)
+    try:
+        if page_text_file(source, body):
+            extracted = _text_as_extracted(body.decode("utf-8", errors="replace"))
+        else:
+            extracted = judge.extract(body, page_url, declared, outlet)
+    except ExtractionError as exc:
+        return {**result, "url": page_url, "error": f"not extracted: {exc.reason}"}
+    canonical = outlet.canonical_url(page_url) if outlet else None
+    with Session(judge.engine) as session:
+        dup = judge.url_duplicate(session, canonical)
+    if dup is None:
+        dup = judge.text_duplicate(fingerprint(fingerprint_text(extracted)))
+    rel = judge.relevance(extracted)
+    published = extracted.published
+    return {
+        **result,
+        "url": page_url,
+        "canonical_url": canonical,
+        "outlet": outlet.key if outlet else None,
+        "title": extracted.title,
+        "published": published.isoformat() if published else None,
+        "published_jalali": to_jalali(published) if published else None,
+        "date_source": extracted.date_source,
+        "author": extracted.author,
+        "cited_source": _cited(extracted),
+        "text": extracted.text,
+        "relevant": bool(rel.relevant),
+        "relevance": {"score": round(float(rel.score), 4), "reasons": list(rel.reasons)},
+        "duplicate": judge.describe(dup),
+        "error": None,
+    }
+
+
+def _cited(extracted: Any) -> str | None:
+    from monitor.attribution import cited_source
+
+    return getattr(extracted, "cited_source", None) or cited_source(extracted.text)
+
+
+def _text_as_extracted(text: str) -> Any:
+    from monitor.extract import Extracted
+    from monitor.normalize import display_text
+
+    text = display_text(text)
+    lines = text.splitlines()
+    title = lines[0] if lines else ""
+    return Extracted(
+        title=title,
+        text="\n".join(lines[1:]) or title,
+        lead=None,
+        published=None,
+        date_source="none",
+        author=None,
+        tags=[],
+    )

@@ -1,0 +1,29 @@
+"""Defaults of every ``MONITOR_*`` setting, in one place (as scrapy-redis keeps its own).
+
+Components read them through ``crawler.settings``; the CLI overrides them per command
+(``--db``, ``--mirror``, ``--outlets``). Nothing reads these module constants directly at
+run time except ``monitor.settings``, which copies them into the Scrapy settings.
+"""
+
+from __future__ import annotations
+
+VERSION = "0.1.0"
+
+# Store: a SQLAlchemy URL; None means $MONITOR_DB or the per-user SQLite file.
+MONITOR_DB: str | None = None
+# A mirror server (the simulator) to send every outlet request to; None means the real web.
+MONITOR_MIRROR: str | None = None
+# Extra outlet definitions merged over the bundled outlets.toml.
+MONITOR_OUTLETS_FILE: str | None = None
+# Who we are, for the User-Agent header: outlets can reach the operator here.
+MONITOR_CONTACT_URL = "https://github.com/iran-russia-monitor/monitor#contact"
+# Articles whose extraction failed are tried again on later runs, this many times in all.
+MONITOR_MAX_ATTEMPTS = 3
+# Longest Retry-After (seconds) honoured from a 429/503; longer ones are capped.
+MONITOR_MAX_RETRY_AFTER = 300
+# What started the crawl: manual | scheduled | demo (recorded in crawl_runs).
+MONITOR_TRIGGER = "manual"
+# Show a live progress display (the CLI turns it on when stderr is a terminal).
+MONITOR_PROGRESS = False
+
+USER_AGENT = f"IranRussiaMonitor/{VERSION} (+{MONITOR_CONTACT_URL})"

@@ -1,0 +1,1 @@
+"""Scrapy middlewares of the monitor, each enabled in monitor.settings."""

@@ -1,0 +1,75 @@
+"""Conditional GET for feeds, sitemaps and listing pages: an unchanged page costs a 304.
+
+Validators (ETag, Last-Modified) are kept per URL in the store's ``http_validators`` table.
+A 304 ends the request with ``NotModified`` before any parsing, counted in
+``monitor/not_modified``. Article pages are not revalidated here: the known-articles spider
+middleware decides whether they are fetched at all.
+"""
+
+from __future__ import annotations
+
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.db import connect
+from storage.models import HttpValidator
+from storage.writes import save_validator
+
+
+class NotModified(IgnoreRequest):
+    """The server answered 304: nothing new at this URL since the last crawl."""
+
+
+class ConditionalGetMiddleware:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.db_url: str | None = crawler.settings.get("MONITOR_DB")
+        self.validators: dict[str, tuple[str | None, str | None]] = {}
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ConditionalGetMiddleware:
+        return cls(crawler)
+
+    def spider_opened(self, spider: Spider) -> None:
+        with Session(connect(self.db_url)) as session:
+            rows = session.execute(
+                select(HttpValidator.url, HttpValidator.etag, HttpValidator.last_modified)
+            )
+            self.validators = {url: (etag, lm) for url, etag, lm in rows}
+
+    def process_request(self, request: Request) -> None:
+        if not request.meta.get("conditional"):
+            return
+        etag, last_modified = self.validators.get(request.url, (None, None))
+        if etag:
+            request.headers.setdefault("If-None-Match", etag)
+        if last_modified:
+            request.headers.setdefault("If-Modified-Since", last_modified)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if not request.meta.get("conditional"):
+            return response
+        stats = self.crawler.stats
+        assert stats is not None
+        if response.status == 304:
+            stats.inc_value("monitor/not_modified")
+            raise NotModified(f"not modified: {request.url}")
+        if response.status == 200:
+            etag = _header(response, b"ETag")
+            last_modified = _header(response, b"Last-Modified")
+            if etag or last_modified:
+                self.validators[request.url] = (etag, last_modified)
+                with Session(connect(self.db_url)) as session:
+                    save_validator(session, request.url, etag, last_modified)
+                    session.commit()
+        return response
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None

@@ -1,0 +1,80 @@
+"""Output for people (rich tables, both calendars) and for programs (json, jsonl, csv)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+FORMATS = ("table", "json", "jsonl", "csv")
+
+
+def iso(dt: datetime | None) -> str | None:
+    return dt.isoformat() if dt else None
+
+
+def both_calendars(dt: datetime | None) -> str:
+    """ "1402/09/14 18:23 (2023-12-05 14:53Z)": Jalali in Tehran time, then Gregorian UTC."""
+    if dt is None:
+        return "—"
+    from monitor.dates import to_jalali
+
+    return f"{to_jalali(dt)} ({dt:%Y-%m-%d %H:%M}Z)"
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=_default)
+
+
+def emit(
+    rows: Sequence[dict[str, Any]],
+    fmt: str,
+    *,
+    title: str | None = None,
+    columns: Sequence[str] | None = None,
+    console: Console | None = None,
+) -> None:
+    """Print rows as a table (people) or json/jsonl/csv (programs) on stdout."""
+    console = console or Console()
+    columns = list(columns or (rows[0].keys() if rows else []))
+    if fmt == "json":
+        print(json.dumps(list(rows), ensure_ascii=False, default=_default, indent=2))
+    elif fmt == "jsonl":
+        for row in rows:
+            print(dumps(row))
+    elif fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: _cell(row.get(k)) for k in columns})
+        print(buf.getvalue(), end="")
+    else:
+        table = Table(title=title, show_lines=False)
+        for col in columns:
+            table.add_column(col)
+        for row in rows:
+            table.add_row(*(_cell(row.get(c)) for c in columns))
+        console.print(table)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return both_calendars(value)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value))
+    return str(value)

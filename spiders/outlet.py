@@ -1,0 +1,201 @@
+"""The generic outlet spider: feeds, news sitemaps and listing pages of one outlet.
+
+It only yields requests and ``PageItem``s. Which article requests are worth fetching is the
+known-articles middleware's call, what a page says is the pipelines'. Discovery sources are
+tried independently, so an outlet whose feed is broken is still crawled through its sitemap
+and listings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, ClassVar
+
+from lxml import etree
+from scrapy import Request, Spider
+from scrapy.http import Response
+from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import Sitemap
+from twisted.python.failure import Failure
+
+from monitor.failures import record_failure
+from monitor.items import PageItem
+from monitor.middlewares.conditional import NotModified
+from monitor.outlets import Outlet
+
+
+def parse_when(value: str | None) -> datetime | None:
+    """A feed or sitemap timestamp (ISO 8601 or RFC 822) as aware UTC, or None."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC)
+
+
+def feed_entries(body: bytes) -> list[dict[str, str | None]]:
+    """Links, titles and dates of an RSS 2.0 or Atom feed; tolerant of broken markup."""
+    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
+    root = etree.fromstring(body, parser=parser)
+    if root is None:
+        return []
+    entries = []
+    for node in root.iter("{*}item", "{*}entry"):
+        link = node.findtext("{*}link")
+        if not link:
+            href = node.find("{*}link[@href]")
+            link = href.get("href") if href is not None else node.findtext("{*}guid")
+        entries.append(
+            {
+                "link": (link or "").strip(),
+                "title": (node.findtext("{*}title") or "").strip() or None,
+                "updated": node.findtext("{*}updated"),
+            }
+        )
+    return entries
+
+
+class OutletSpider(Spider):
+    """Crawls the outlet in ``outlet``; the loader makes one subclass per configured outlet."""
+
+    name = "outlet"
+    outlet: ClassVar[Outlet]
+    custom_settings: ClassVar[dict[str, Any]] = {}
+
+    def __init__(
+        self, *args: Any, since: str | None = None, catchup: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        # Sitemap entries older than the last successful run cannot hold anything new.
+        self.since = parse_when(since)
+        self.catchup_pages = int(catchup) if catchup else self.outlet.catchup_pages
+
+    async def start(self) -> AsyncIterator[Request]:
+        now = datetime.now(UTC)
+        o = self.outlet
+        for url in o.expand(o.feeds, now):
+            yield self._discovery(url, self.parse_feed)
+        for url in o.expand(o.sitemaps, now):
+            yield self._discovery(url, self.parse_sitemap)
+        for template in o.listings:
+            (url,) = o.expand((template,), now, pages=1) if "{page}" in template else [template]
+            yield self._discovery(url, self.parse_listing, template=template, page=1)
+
+    def _discovery(self, url: str, callback: Any, **meta: Any) -> Request:
+        return Request(
+            url, callback=callback, errback=self.failed, meta={"conditional": True, **meta}
+        )
+
+    def article_request(self, url: str, **meta: Any) -> Request | None:
+        canonical = self.outlet.canonical_url(url)
+        if canonical is None:
+            self.crawler.stats.inc_value("monitor/skipped/not_article")
+            return None
+        return Request(
+            url,
+            callback=self.parse_article,
+            errback=self.failed,
+            meta={"canonical_url": canonical, **meta},
+        )
+
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        entries = feed_entries(response.body)
+        if not entries:
+            record_failure(self.crawler.stats, response.url, "feed has no items (malformed?)")
+        for entry in entries:
+            link = response.urljoin(entry["link"] or "")
+            req = self.article_request(
+                link, feed_title=entry["title"], lastmod=parse_when(entry["updated"])
+            )
+            if req:
+                yield req
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        body = response.body
+        if body[:2] == b"\x1f\x8b":
+            body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
+        try:
+            sitemap = Sitemap(body)
+        except Exception:  # lxml raises several types on garbage
+            record_failure(self.crawler.stats, response.url, "sitemap is not XML")
+            return
+        for entry in sitemap:
+            loc = entry.get("loc")
+            if not loc:
+                continue
+            lastmod = parse_when(entry.get("lastmod"))
+            if sitemap.type == "sitemapindex":
+                if self.since is None or lastmod is None or lastmod >= self.since:
+                    yield self._discovery(loc, self.parse_sitemap)
+                continue
+            if self.since and lastmod and lastmod < self.since:
+                self.crawler.stats.inc_value("monitor/skipped/old")
+                continue
+            req = self.article_request(loc, lastmod=lastmod)
+            if req:
+                yield req
+
+    def parse_listing(self, response: Response) -> Iterator[Request]:
+        for node in response.css(self.outlet.listing_links):
+            href = node.attrib.get("href")
+            if href:
+                req = self.article_request(response.urljoin(href))
+                if req:
+                    yield req
+        page: int = response.meta["page"]
+        template: str = response.meta["template"]
+        if "{page}" in template and page < self.catchup_pages:
+            # Dropped by the known-articles middleware when this page held nothing new.
+            (url,) = self.outlet.expand(
+                (template.replace("{page}", str(page + 1)),), datetime.now(UTC)
+            )
+            yield Request(
+                url,
+                callback=self.parse_listing,
+                errback=self.failed,
+                meta={
+                    "conditional": True,
+                    "listing_next": True,
+                    "template": template,
+                    "page": page + 1,
+                },
+            )
+
+    def parse_article(self, response: Response) -> Iterator[PageItem]:
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        charset = None
+        if "charset=" in content_type.lower():
+            charset = content_type.lower().split("charset=")[-1].split(";")[0].strip() or None
+        yield PageItem(
+            url=response.url,
+            canonical_url=response.meta["canonical_url"],
+            outlet=self.outlet.key,
+            body=response.body,
+            encoding=charset,
+            lastmod=response.meta.get("lastmod"),
+            feed_title=response.meta.get("feed_title"),
+            refetch=bool(response.meta.get("refetch")),
+        )
+
+    def failed(self, failure: Failure) -> None:
+        """Errback: a request that could not be completed is a recorded failure, not a crash."""
+        if failure.check(NotModified):
+            return
+        request = failure.request  # type: ignore[attr-defined]
+        response = getattr(failure.value, "response", None)
+        reason = (
+            f"HTTP {response.status}"
+            if response is not None
+            else f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        )
+        record_failure(self.crawler.stats, request.url, reason)

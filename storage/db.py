@@ -1,0 +1,119 @@
+"""Engines for the store: SQLite (WAL) by default, PostgreSQL by URL; migrated on first use.
+
+Every command calls ``connect``; a new database is created, brought to the newest Alembic
+revision and loaded with the seed articles before the command sees it, so
+``MONITOR_DB=sqlite:///new.db monitor check page.html`` works on an empty directory.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+DB_ENV = "MONITOR_DB"
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class StoreError(RuntimeError):
+    """The database cannot be opened or migrated; the message says which and why."""
+
+
+def default_db_url() -> str:
+    """``$MONITOR_DB``, else a SQLite file under the user's data directory."""
+    if url := os.environ.get(DB_ENV):
+        return url
+    base = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
+    return f"sqlite:///{base / 'iran-russia-monitor' / 'monitor.db'}"
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")  # readers (CLI queries) never block the crawler
+    cur.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a killed process
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine for ``url`` without touching the schema (see ``connect``)."""
+    url = url or default_db_url()
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # SQLAlchemy raises ArgumentError with a long message
+        raise StoreError(f"not a database URL: {url!r}") from exc
+    if parsed.drivername == "postgresql":  # psycopg 3, not the psycopg2 default
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername.startswith("sqlite"):
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def _alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head() or ""
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision (idempotent; cheap when already there)."""
+    if current_revision(engine) == head_revision():
+        return
+    cfg = _alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    log.info("database migrated to %s", head_revision())
+
+
+_READY: dict[str, Engine] = {}
+
+
+def connect(url: str | None = None, *, seed: bool = True) -> Engine:
+    """An engine whose database is migrated and seeded; one per URL per process."""
+    url = url or default_db_url()
+    if url in _READY:
+        return _READY[url]
+    engine = make_engine(url)
+    try:
+        migrate(engine)
+        if seed:
+            from storage.seeds import ensure_seeds
+
+            with Session(engine) as session:
+                ensure_seeds(session)
+                session.commit()
+    except StoreError:
+        raise
+    except Exception as exc:
+        raise StoreError(f"cannot open database {engine.url!r}: {exc}".splitlines()[0]) from exc
+    _READY[url] = engine
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)

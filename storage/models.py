@@ -1,0 +1,199 @@
+"""Typed SQLAlchemy 2.0 models: what the monitor keeps, on SQLite or PostgreSQL alike.
+
+Seeds are ordinary ``articles`` rows with ``seed_file`` set, so every duplicate verdict points at
+an article id. A duplicate page is never an article: it is a ``sightings`` row that names its
+original. ``seen_urls`` remembers every article URL the crawler has judged (stored, duplicate,
+irrelevant, failed), which is what lets a second crawl skip pages it already read.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite has no time zones; PostgreSQL does)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: the store keeps UTC only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Article(Base):
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    canonical_url: Mapped[str] = mapped_column(String(1000), unique=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    outlet: Mapped[str | None] = mapped_column(String(64), index=True)
+    seed_file: Mapped[str | None] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    lead: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str | None] = mapped_column(String(300))
+    cited_source: Mapped[str | None] = mapped_column(String(200))
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    language: Mapped[str] = mapped_column(String(8), default="fa")
+    published: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    published_jalali: Mapped[str | None] = mapped_column(String(32))
+    date_source: Mapped[str | None] = mapped_column(String(64))
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    relevance: Mapped[float] = mapped_column(Float, default=0.0)
+    relevance_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    # canonical_text(title + body): Persian-insensitive search without a backend-specific FTS.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+    fingerprint: Mapped[Fingerprint | None] = relationship(
+        back_populates="article", cascade="all, delete-orphan", uselist=False
+    )
+    sightings: Mapped[list[Sighting]] = relationship(
+        back_populates="original", cascade="all, delete-orphan", order_by="Sighting.seen_at"
+    )
+    revisions: Mapped[list[Revision]] = relationship(
+        back_populates="article", cascade="all, delete-orphan", order_by="Revision.changed_at"
+    )
+
+
+class Fingerprint(Base):
+    """One row per article: what the near-duplicate index is rebuilt from at start-up."""
+
+    __tablename__ = "fingerprints"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    version: Mapped[str] = mapped_column(String(64))
+
+    article: Mapped[Article] = relationship(back_populates="fingerprint")
+
+
+class Sighting(Base):
+    """A page that republished a known story: where, when, how close, and of what."""
+
+    __tablename__ = "sightings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    canonical_url: Mapped[str] = mapped_column(String(1000), unique=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    outlet: Mapped[str | None] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))  # url | exact | near
+    score: Mapped[float] = mapped_column(Float, default=1.0)
+    published: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cited_source: Mapped[str | None] = mapped_column(String(200))
+    # The page's own text, so ``monitor recheck`` can re-judge it after a normalizer change.
+    body: Mapped[str | None] = mapped_column(Text)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    original: Mapped[Article] = relationship(back_populates="sightings")
+
+
+class Revision(Base):
+    """The earlier text of an article that its outlet later corrected."""
+
+    __tablename__ = "revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+
+    article: Mapped[Article] = relationship(back_populates="revisions")
+
+
+class SeenUrl(Base):
+    """Every article URL judged so far, so it is not fetched again unless it changed."""
+
+    __tablename__ = "seen_urls"
+
+    canonical_url: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    outlet: Mapped[str | None] = mapped_column(String(64), index=True)
+    verdict: Mapped[str] = mapped_column(String(16))  # stored | duplicate | irrelevant | failed
+    reason: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    lastmod: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class HttpValidator(Base):
+    """ETag and Last-Modified of a feed, sitemap or listing page, for conditional GET."""
+
+    __tablename__ = "http_validators"
+
+    url: Mapped[str] = mapped_column(String(2000), primary_key=True)
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CrawlRun(Base):
+    """One crawl of one outlet, with its counts and what failed."""
+
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    outlet: Mapped[str] = mapped_column(String(64), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    trigger: Mapped[str] = mapped_column(String(16), default="manual")  # manual | scheduled | demo
+    pid: Mapped[int | None] = mapped_column(Integer)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    not_modified: Mapped[int] = mapped_column(Integer, default=0)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    duplicate: Mapped[int] = mapped_column(Integer, default=0)
+    irrelevant: Mapped[int] = mapped_column(Integer, default=0)
+    revised: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    empty_bodies: Mapped[int] = mapped_column(Integer, default=0)
+    no_dates: Mapped[int] = mapped_column(Integer, default=0)
+    blocked: Mapped[int] = mapped_column(Integer, default=0)
+    failures: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,76 @@
+"""Read-side queries used by the CLI: search, one article with its sightings, runs, sources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from monitor.normalize import canonical_text
+from storage.models import Article, CrawlRun, Sighting
+
+
+def search_articles(
+    session: Session,
+    text: str | None = None,
+    *,
+    outlet: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 50,
+    include_seeds: bool = False,
+) -> list[Article]:
+    """Newest first. ``text`` matches every one of its words in Persian-normalized form, so
+    "روسيه" (Arabic yeh) finds "روسیه" and a ZWNJ or space does not matter."""
+    stmt = select(Article).options(selectinload(Article.sightings))
+    if not include_seeds:
+        stmt = stmt.where(Article.seed_file.is_(None))
+    for word in canonical_text(text or "").split():
+        stmt = stmt.where(Article.search_text.contains(word, autoescape=True))
+    if outlet:
+        stmt = stmt.where(Article.outlet == outlet)
+    when = func.coalesce(Article.published, Article.fetched_at)
+    if since:
+        stmt = stmt.where(when >= since)
+    if until:
+        stmt = stmt.where(when < until)
+    stmt = stmt.order_by(when.desc(), Article.id.desc()).limit(limit)
+    return list(session.scalars(stmt))
+
+
+def get_article(session: Session, article_id: int) -> Article | None:
+    return session.scalar(
+        select(Article)
+        .where(Article.id == article_id)
+        .options(selectinload(Article.sightings), selectinload(Article.revisions))
+    )
+
+
+def list_runs(session: Session, outlet: str | None = None, limit: int = 30) -> list[CrawlRun]:
+    stmt = select(CrawlRun).order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
+    if outlet:
+        stmt = stmt.where(CrawlRun.outlet == outlet)
+    return list(session.scalars(stmt.limit(limit)))
+
+
+@dataclass(frozen=True)
+class OutletCounts:
+    articles: int
+    sightings: int
+    newest: datetime | None
+    last_run: CrawlRun | None
+
+
+def outlet_counts(session: Session, outlet: str) -> OutletCounts:
+    articles, newest = session.execute(
+        select(func.count(Article.id), func.max(Article.fetched_at)).where(
+            Article.outlet == outlet, Article.seed_file.is_(None)
+        )
+    ).one()
+    sightings = session.scalar(select(func.count(Sighting.id)).where(Sighting.outlet == outlet))
+    last = session.scalar(
+        select(CrawlRun).where(CrawlRun.outlet == outlet).order_by(CrawlRun.id.desc()).limit(1)
+    )
+    return OutletCounts(articles or 0, sightings or 0, newest, last)
