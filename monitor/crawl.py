@@ -6,6 +6,7 @@ process running ``python -m monitor crawl …`` (see ``monitor.daemon``).
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from datetime import datetime
@@ -22,7 +23,7 @@ os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "monitor.settings")
 # Against the simulator nobody needs protecting: keep the delay token, skip AutoThrottle.
 MIRROR_OVERRIDES: dict[str, Any] = {
     "DOWNLOAD_DELAY": 0.0,
-    "RANDOMIZE_DOWNLOAD_DELAY": False,
+    "DOWNLOAD_DELAY_JITTER": 0,
     "AUTOTHROTTLE_ENABLED": False,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
     "DOWNLOAD_TIMEOUT": 5,
@@ -75,7 +76,10 @@ def run_crawl(outlets: Sequence[str] | None = None, **options: Any) -> list[int]
     settings = crawl_settings(**options)
     db = settings.get("MONITOR_DB")
     connect(db)  # create, migrate and seed before any spider opens
-    process = CrawlerProcess(settings, install_root_handler=True)
+    root = logging.getLogger()
+    for handler in list(root.handlers):  # Scrapy installs its own, honouring LOG_LEVEL
+        root.removeHandler(handler)
+    process = CrawlerProcess(settings)
     names = list(outlets) if outlets else process.spider_loader.list()
     unknown = sorted(set(names) - set(process.spider_loader.list()))
     if unknown:

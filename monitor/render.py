@@ -47,7 +47,8 @@ def emit(
     console: Console | None = None,
 ) -> None:
     """Print rows as a table (people) or json/jsonl/csv (programs) on stdout."""
-    console = console or Console()
+    # Pipes get a fixed width rather than rich's 80 columns, so headings are not cut.
+    console = console or Console(width=None if Console().is_terminal else 160)
     columns = list(columns or (rows[0].keys() if rows else []))
     if fmt == "json":
         print(json.dumps(list(rows), ensure_ascii=False, default=_default, indent=2))

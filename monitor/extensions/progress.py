@@ -34,7 +34,7 @@ class Progress:
     def from_crawler(cls, crawler: Crawler) -> Progress:
         display = DISPLAYS.get(str(crawler.settings.get("MONITOR_PROGRESS")))
         if display is None:
-            raise NotConfigured("no progress display")
+            raise NotConfigured  # no message: nothing to warn about
         return cls(crawler, display)
 
     def _fields(self) -> dict[str, Any]:

@@ -88,11 +88,13 @@ class KnownArticlesMiddleware:
                 next_page = r
                 continue
             if isinstance(r, Request) and "canonical_url" in r.meta:
+                # The watermark: pages back only while a page links articles no earlier crawl
+                # judged (ones this crawl already queued from the feed count as unseen).
+                fresh += r.meta["canonical_url"] not in self.seen
                 if not self.wanted(r):
                     stats.inc_value("monitor/skipped/known")
                     continue
                 self.scheduled.add(r.meta["canonical_url"])
-                fresh += 1
             yield r
         if next_page is not None and fresh:
             yield next_page

@@ -1,0 +1,128 @@
+"""The simulator's in-memory article store: what is visible now, and what changed when.
+
+Articles come from ``data/articles.json`` (written by ``build_data.py``). A batch number hides
+articles until ``release(batch)``; ``update`` edits an article and bumps its modified time, the
+value feeds, sitemaps and conditional GET use.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from monitor.outlets import BUNDLED, Outlet, load_outlets, outlet_for_url
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+@dataclass
+class Article:
+    """One served article; ``modified`` starts at ``published`` and moves on ``update``."""
+
+    outlet: str
+    id: str
+    url: str
+    title: str
+    lead: str
+    paragraphs: list[str]
+    published: datetime
+    modified: datetime
+    kind: str
+    batch: int = 0
+    kicker: str | None = None
+    author: str | None = None
+    tags: list[str] = field(default_factory=list)
+    section: str = ""
+    encoding: str = "utf-8"
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_record(cls, rec: dict[str, Any]) -> Article:
+        published = datetime.fromisoformat(rec["published"])
+        return cls(
+            outlet=rec["outlet"],
+            id=str(rec["id"]),
+            url=rec["url"],
+            title=rec["title"],
+            lead=rec.get("lead") or "",
+            paragraphs=list(rec["paragraphs"]),
+            published=published,
+            modified=published,
+            kind=rec["kind"],
+            batch=int(rec.get("batch", 0)),
+            kicker=rec.get("kicker"),
+            author=rec.get("author"),
+            tags=list(rec.get("tags") or []),
+            section=rec.get("section") or "",
+            encoding=rec.get("encoding") or "utf-8",
+            raw=rec,
+        )
+
+
+class Catalog:
+    """Articles by outlet, newest first, filtered by the released batch. Thread-safe."""
+
+    def __init__(self, data_dir: str | Path | None = None) -> None:
+        path = Path(data_dir or DATA_DIR) / "articles.json"
+        records = json.loads(path.read_text(encoding="utf-8"))
+        # The bundled file only: the simulator plays the real outlets, not a user's overrides.
+        self.outlets: dict[str, Outlet] = load_outlets(BUNDLED)
+        self._lock = threading.RLock()
+        self.batch = 0
+        self.articles = [Article.from_record(r) for r in records]
+        self._by_id = {(a.outlet, a.id): a for a in self.articles}
+
+    def outlet_for_host(self, host: str) -> Outlet | None:
+        return outlet_for_url(f"https://{host}/", self.outlets)
+
+    def visible(self, outlet: str | None = None) -> list[Article]:
+        """Visible articles, newest first (by publication time)."""
+        with self._lock:
+            items = [
+                a
+                for a in self.articles
+                if a.batch <= self.batch and (outlet is None or a.outlet == outlet)
+            ]
+        return sorted(items, key=lambda a: (a.published, a.id), reverse=True)
+
+    def lookup(self, url: str) -> Article | None:
+        """The visible article a real URL (any host alias, with or without slug) points to."""
+        outlet = outlet_for_url(url, self.outlets)
+        if outlet is None:
+            return None
+        art_id = outlet.article_id(url)
+        with self._lock:
+            art = self._by_id.get((outlet.key, art_id)) if art_id else None
+            return art if art is not None and art.batch <= self.batch else None
+
+    def release(self, batch: int) -> None:
+        with self._lock:
+            self.batch = max(self.batch, int(batch))
+
+    def update(
+        self, url: str, paragraphs: list[str] | None = None, title: str | None = None
+    ) -> Article:
+        """Edit an article in place; its modified time becomes now (and always moves forward)."""
+        outlet = outlet_for_url(url, self.outlets)
+        art_id = outlet.article_id(url) if outlet else None
+        with self._lock:
+            art = self._by_id.get((outlet.key, art_id)) if outlet and art_id else None
+            if art is None:
+                raise KeyError(f"no simulated article at {url}")
+            if paragraphs is not None:
+                art.paragraphs = list(paragraphs)
+            if title is not None:
+                art.title = title
+            now = datetime.now(UTC).replace(microsecond=0)
+            art.modified = max(now, art.modified + timedelta(seconds=1))
+            return art
+
+    def last_modified(self, articles: list[Article]) -> datetime:
+        """Newest modification among ``articles`` (a fixed old date when there are none)."""
+        if not articles:
+            return datetime(2020, 1, 1, tzinfo=UTC)
+        return max(a.modified for a in articles)

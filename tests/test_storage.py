@@ -1,0 +1,87 @@
+"""The store on a real SQLite file and on the local PostgreSQL server."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from storage.db import StoreError, connect, current_revision, head_revision
+from storage.models import Article, Fingerprint, Revision, SeenUrl
+from storage.queries import search_articles
+from storage.writes import ArticleData, mark_seen, upsert_article
+
+TEHRAN_EVENING = datetime(2023, 12, 5, 18, 23, tzinfo=timezone(timedelta(hours=3, minutes=30)))
+
+
+def _article(**over) -> ArticleData:
+    data = dict(
+        canonical_url="https://www.mehrnews.com/news/1",
+        url="https://www.mehrnews.com/news/1/سفر",
+        outlet="mehr",
+        title="سفر وزیر خارجه روسیه به تهران",
+        body="سرگئی لاوروف وزیر خارجه روسیه برای گفت‌وگو با همتای ایرانی خود وارد تهران شد.",
+        published=TEHRAN_EVENING,
+        relevance=0.9,
+        relevance_reasons=["test"],
+    )
+    data.update(over)
+    return ArticleData(**data)
+
+
+def _exercise(url: str) -> None:
+    engine = connect(url)
+    assert current_revision(engine) == head_revision()
+    with Session(engine) as s:
+        seeds = s.scalars(select(Article).where(Article.seed_file.is_not(None))).all()
+        assert sorted(a.seed_file for a in seeds)[0] == "000_6d9b418a79da553c.txt"
+        assert len(seeds) == 5
+        assert s.scalar(select(func.count()).select_from(Fingerprint)) == 5
+
+        article, outcome = upsert_article(s, _article())
+        s.commit()
+        assert outcome == "new"
+        # Times come back aware and in UTC on every backend.
+        stored = s.get(Article, article.id)
+        assert stored.published == TEHRAN_EVENING
+        assert stored.published.tzinfo is not None
+
+        again, outcome = upsert_article(s, _article())
+        assert (again.id, outcome) == (article.id, "unchanged")
+        fixed, outcome = upsert_article(s, _article(body=_article().body + " این خبر تکمیل شد."))
+        s.commit()
+        assert (fixed.id, outcome) == (article.id, "revised")
+        assert s.scalar(select(func.count()).select_from(Revision)) == 1
+
+        # Persian-insensitive search: Arabic yeh and kaf in the query still match.
+        assert [a.id for a in search_articles(s, "روسيه")] == [article.id]
+        assert search_articles(s, "ویروس") == []
+
+        mark_seen(s, "https://www.mehrnews.com/news/2", "mehr", "failed", "timeout")
+        mark_seen(s, "https://www.mehrnews.com/news/2", "mehr", "failed", "timeout")
+        s.commit()
+        assert s.get(SeenUrl, "https://www.mehrnews.com/news/2").attempts == 2
+
+    # A second connect (another command) neither re-migrates nor re-seeds.
+    with Session(connect(url)) as s:
+        assert s.scalar(select(func.count()).select_from(Article)) == 6
+
+
+def test_sqlite_file_is_created_migrated_seeded_and_in_wal_mode(tmp_path):
+    url = f"sqlite:///{tmp_path / 'sub' / 'new.db'}"
+    _exercise(url)
+    with connect(url).connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+
+
+@pytest.mark.postgres
+def test_postgresql_works_the_same(pg_url):
+    _exercise(pg_url)
+
+
+def test_a_bad_url_is_one_clear_error():
+    with pytest.raises(StoreError, match="not a database URL"):
+        connect("not a url at all")
