@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sys
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -19,6 +20,7 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     rich_markup_mode=None,
+    pretty_exceptions_enable=False,
     help="Monitor Persian news coverage of Iran–Russia relations.",
 )
 err = Console(stderr=True)
@@ -544,11 +546,12 @@ def main() -> None:
     """Entry point: run the app, turning known errors into one line and a non-zero exit."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # returns typer.Exit's code instead of raising it
+        sys.exit(code if isinstance(code, int) else 0)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except (UserError, StoreError, OutletConfigError, FileNotFoundError, ValueError) as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False)
+        print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
     except typer.Abort:
         sys.exit(130)
@@ -556,9 +559,17 @@ def main() -> None:
         import click
 
         if isinstance(exc, click.ClickException):
-            err.print(f"error: {exc.format_message()}", markup=False, highlight=False)
+            print(f"error: {exc.format_message()}", file=sys.stderr)
             sys.exit(exc.exit_code)
-        raise
+        if os.environ.get("MONITOR_DEBUG"):
+            raise
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        print(
+            f"error: unexpected {type(exc).__name__}: {first} (MONITOR_DEBUG=1 shows the "
+            "traceback)",
+            file=sys.stderr,
+        )
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -58,15 +58,22 @@ def crawl_settings(
     return settings
 
 
+# Outlet clocks and lastmod granularity are not ours: entries this much older than our last
+# run are still read (cheap: the known-articles middleware skips what is unchanged).
+SINCE_MARGIN = timedelta(hours=1)
+
+
 def last_success(db: str, outlet: str) -> datetime | None:
-    """Start of the outlet's last crawl that finished: sitemap entries older than it are old."""
+    """Start of the outlet's last crawl that finished, less a margin: sitemap entries older
+    than this cannot hold anything new."""
     with Session(connect(db)) as session:
-        return session.scalar(
+        started = session.scalar(
             select(CrawlRun.started_at)
             .where(CrawlRun.outlet == outlet, CrawlRun.status.in_(("ok", "partial")))
             .order_by(CrawlRun.started_at.desc())
             .limit(1)
         )
+    return started - SINCE_MARGIN if started else None
 
 
 def run_crawl(outlets: Sequence[str] | None = None, **options: Any) -> list[int]:

@@ -43,12 +43,23 @@ def parse_when(value: str | None) -> datetime | None:
     return when.astimezone(UTC)
 
 
-def feed_entries(body: bytes) -> list[dict[str, str | None]]:
-    """Links, titles and dates of an RSS 2.0 or Atom feed; tolerant of broken markup."""
-    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
-    root = etree.fromstring(body, parser=parser)
+def feed_entries(body: bytes) -> tuple[list[dict[str, str | None]], str | None]:
+    """Links, titles and dates of an RSS 2.0 or Atom feed, and what was wrong with it.
+
+    A malformed feed is reported (the second value) and still read as far as lxml's recovering
+    parser gets: a broken item must not cost the good ones.
+    """
+    problem = None
+    try:
+        root = etree.fromstring(
+            body, parser=etree.XMLParser(resolve_entities=False, no_network=True)
+        )
+    except etree.XMLSyntaxError as exc:
+        problem = f"malformed feed: {exc}"
+        parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
+        root = etree.fromstring(body, parser=parser) if body.strip() else None
     if root is None:
-        return []
+        return [], problem or "empty feed"
     entries = []
     for node in root.iter("{*}item", "{*}entry"):
         link = node.findtext("{*}link")
@@ -62,7 +73,9 @@ def feed_entries(body: bytes) -> list[dict[str, str | None]]:
                 "updated": node.findtext("{*}updated"),
             }
         )
-    return entries
+    if not entries and problem is None:
+        problem = "feed has no items"
+    return entries, problem
 
 
 class OutletSpider(Spider):
@@ -109,9 +122,9 @@ class OutletSpider(Spider):
         )
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
-        entries = feed_entries(response.body)
-        if not entries:
-            record_failure(self.crawler.stats, response.url, "feed has no items (malformed?)")
+        entries, problem = feed_entries(response.body)
+        if problem:
+            record_failure(self.crawler.stats, response.url, problem)
         for entry in entries:
             link = response.urljoin(entry["link"] or "")
             req = self.article_request(

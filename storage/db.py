@@ -55,13 +55,16 @@ def make_engine(url: str | None = None) -> Engine:
         raise StoreError(f"not a database URL: {url!r}") from exc
     if parsed.drivername == "postgresql":  # psycopg 3, not the psycopg2 default
         parsed = parsed.set(drivername="postgresql+psycopg")
-    if parsed.drivername.startswith("sqlite"):
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(parsed, pool_pre_ping=True)
+    try:
+        if parsed.drivername.startswith("sqlite"):
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(parsed, connect_args={"timeout": 30})
+            event.listen(engine, "connect", _sqlite_pragmas)
+            return engine
+        return create_engine(parsed, pool_pre_ping=True)
+    except Exception as exc:  # unknown dialect, missing driver
+        raise StoreError(f"cannot use database URL {url!r}: {exc}".splitlines()[0]) from exc
 
 
 def _alembic_config() -> Config:

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import jdatetime
 
-from monitor.outlets import TEHRAN
+from monitor.dates import to_tehran
 from monitor.simulator.catalog import Article
 
 FA_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
@@ -59,7 +59,8 @@ def e(text: object) -> str:
 
 
 def jalali(dt: datetime) -> jdatetime.datetime:
-    return jdatetime.datetime.fromgregorian(datetime=dt.astimezone(TEHRAN))
+    # Real wall-clock time: Iran kept summer time (+04:30) until 2022.
+    return jdatetime.datetime.fromgregorian(datetime=to_tehran(dt))
 
 
 def month_name(month: int, arabic_yeh: bool = False) -> str:
@@ -215,7 +216,7 @@ def isna(art: Article, related: list[Article], popular: list[Article]) -> str:
         f'<meta name="keywords" property="article:tag" content="{e(",".join(arabic_tags))}">'
         f'<meta property="nastooh:code" content="{art.id}">'
         '<meta property="nastooh:publishDate" '
-        f'content="{art.published.astimezone(TEHRAN):%Y-%m-%d}">'
+        f'content="{to_tehran(art.published):%Y-%m-%d}">'
         '<meta name="generator" content="www.nastooh.ir">'
         f'<link rel="canonical" href="{e(art.url)}">'
         f'<link rel="amphtml" href="{base}/amp/{art.id}/">{json_ld(art, site)}'

@@ -1,0 +1,115 @@
+"""The ``monitor`` command as a user meets it: help with examples, one-line errors, JSON output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from monitor.cli import app
+from tests.conftest import run_monitor
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL = ROOT.parent / "shared" / "fixtures" / "real"
+COMMANDS = [
+    "crawl",
+    "run",
+    "demo",
+    "simulate",
+    "query",
+    "show",
+    "sources",
+    "runs",
+    "status",
+    "check",
+    "recheck",
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(command: str):
+    result = CliRunner().invoke(app, [command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Example: monitor " in result.output
+
+
+def test_a_new_database_is_created_on_first_use_by_check(tmp_path: Path):
+    """`MONITOR_DB=sqlite:///new.db monitor check page.html` just works."""
+    db = tmp_path / "new.db"
+    proc = run_monitor(
+        "check",
+        str(ROOT / "seeds" / "004_446af218e34388db.txt"),
+        env={"MONITOR_DB": f"sqlite:///{db}"},
+    )
+    verdict = json.loads(proc.stdout)
+    assert db.exists()
+    assert verdict["duplicate"]["of"] == "004_446af218e34388db.txt"
+    assert verdict["relevant"] is True
+
+
+def test_check_gives_the_documented_json_for_a_saved_page(simulator, db_url: str, tmp_path: Path):
+    import urllib.request
+
+    url = "https://www.mehrnews.com/news/5200996"
+    page = tmp_path / "page.html"
+    page.write_bytes(
+        urllib.request.urlopen(f"{simulator.url}/www.mehrnews.com/news/5200996").read()
+    )
+    proc = run_monitor("check", str(page), "--url", url, "--db", db_url)
+    v = json.loads(proc.stdout)
+    for key in (
+        "title",
+        "published",
+        "published_jalali",
+        "text",
+        "outlet",
+        "relevant",
+        "relevance",
+        "duplicate",
+    ):
+        assert key in v, key
+    assert v["outlet"] == "mehr"
+    assert v["published"].endswith("+00:00")
+    assert set(v["relevance"]) == {"score", "reasons"}
+    assert v["duplicate"] is None or set(v["duplicate"]) == {"kind", "of", "score"}
+
+
+def test_check_many_files_prints_one_json_object_per_line(tmp_path: Path, db_url: str):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for name in ("isna_001.html", "tasnim_001.html"):
+        (pages / name).write_bytes((REAL / name).read_bytes())
+    proc = run_monitor("check", str(pages), "--db", db_url)
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [Path(v["file"]).name for v in lines] == ["isna_001.html", "tasnim_001.html"]
+    assert all(v["relevant"] is False and v["duplicate"] is None for v in lines)
+    assert lines[1]["title"].startswith("لیگ قهرمانان آسیا")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["show", "999999"], "error: no article with id 999999"),
+        (["query", "--since", "yesterday"], "error: not a date: 'yesterday'"),
+        (["runs", "--format", "xml"], "error: --format must be one of"),
+        (["check", "/no/such/file.html"], "error: no such file: /no/such/file.html"),
+        (["sources", "--db", "nonsense://"], "error:"),
+    ],
+)
+def test_errors_are_one_line_with_a_non_zero_exit(args: list[str], message: str, db_url: str):
+    if "--db" not in args:
+        args = [*args, "--db", db_url]
+    proc = run_monitor(*args, check=False)
+    assert proc.returncode != 0
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith(message)
+
+
+def test_listing_commands_speak_json(db_url: str):
+    sources = json.loads(run_monitor("sources", "--db", db_url, "--format", "json").stdout)
+    assert {s["outlet"] for s in sources} >= {"mehr", "irna", "tasnim", "isna"}
+    assert json.loads(run_monitor("runs", "--db", db_url, "--format", "json").stdout) == []
+    assert json.loads(run_monitor("query", "--db", db_url, "--format", "json").stdout) == []
