@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from lxml import etree
 from scrapy import Request, Spider
@@ -43,6 +44,12 @@ def parse_when(value: str | None) -> datetime | None:
     return when.astimezone(UTC)
 
 
+def readable_url(url: str) -> str:
+    """The URL as the outlet shows it: Persian slugs decoded, not percent-escaped."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=unquote(parts.path)))
+
+
 def feed_entries(body: bytes) -> tuple[list[dict[str, str | None]], str | None]:
     """Links, titles and dates of an RSS 2.0 or Atom feed, and what was wrong with it.
 
@@ -62,7 +69,8 @@ def feed_entries(body: bytes) -> tuple[list[dict[str, str | None]], str | None]:
         return [], problem or "empty feed"
     entries = []
     for node in root.iter("{*}item", "{*}entry"):
-        link = node.findtext("{*}link")
+        # ".//" rather than a direct child: in a recovered feed an unclosed tag swallows it.
+        link = node.findtext(".//{*}link")
         if not link:
             href = node.find("{*}link[@href]")
             link = href.get("href") if href is not None else node.findtext("{*}guid")
@@ -122,6 +130,7 @@ class OutletSpider(Spider):
         )
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
+        self.crawler.stats.inc_value("monitor/sources_ok")
         entries, problem = feed_entries(response.body)
         if problem:
             record_failure(self.crawler.stats, response.url, problem)
@@ -142,6 +151,7 @@ class OutletSpider(Spider):
         except Exception:  # lxml raises several types on garbage
             record_failure(self.crawler.stats, response.url, "sitemap is not XML")
             return
+        self.crawler.stats.inc_value("monitor/sources_ok")
         for entry in sitemap:
             loc = entry.get("loc")
             if not loc:
@@ -159,6 +169,7 @@ class OutletSpider(Spider):
                 yield req
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
+        self.crawler.stats.inc_value("monitor/sources_ok")
         for node in response.css(self.outlet.listing_links):
             href = node.attrib.get("href")
             if href:
@@ -190,7 +201,7 @@ class OutletSpider(Spider):
         if "charset=" in content_type.lower():
             charset = content_type.lower().split("charset=")[-1].split(";")[0].strip() or None
         yield PageItem(
-            url=response.url,
+            url=readable_url(response.url),
             canonical_url=response.meta["canonical_url"],
             outlet=self.outlet.key,
             body=response.body,

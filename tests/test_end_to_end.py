@@ -130,3 +130,39 @@ def test_second_crawl_stores_nothing_and_fetches_no_article(crawled):
     assert article_requests(crawled["second_log"]) == []
     assert sum(r["new"] for r in crawled["second"]) == 0
     assert sum(r["not_modified"] for r in crawled["second"]) > 0
+
+
+BOILERPLATE = ("انتهای پیام", "کد خبر", "نظر شما", "ارسال نظرات", "پربیننده", "بیشتر بخوانید")
+
+
+@pytest.mark.slow
+def test_stored_bodies_are_clean_and_keep_the_zwnj(crawled):
+    with Session(crawled["engine"]) as s:
+        bodies = {
+            a.canonical_url: a
+            for a in s.scalars(select(Article).where(Article.seed_file.is_(None)))
+        }
+    by_url = {canonical(r): r for r in manifest() if r["kind"] == "new"}
+    assert set(bodies) == set(by_url)
+    for url, a in bodies.items():
+        leaked = [p for p in BOILERPLATE if p in a.body]
+        assert not leaked, (url, leaked)
+        last = by_url[url]["paragraphs"][-1][:40]  # not cut short by the boilerplate filter
+        assert last.replace("\u200c", "")[:30] in a.body.replace("\u200c", ""), url
+        if "\u200c" in "".join(by_url[url]["paragraphs"]):
+            assert "\u200c" in a.body, f"{url}: ZWNJ lost"
+        assert a.url == by_url[url]["url"], "the stored URL is the real one, readable"
+
+
+@pytest.mark.slow
+def test_attribution_names_who_originated_a_republished_story(crawled):
+    copies = [r for r in manifest() if r["kind"] == "republication" and r.get("cited")]
+    assert copies
+    with Session(crawled["engine"]) as s:
+        for record in copies:
+            sighting = s.scalar(select(Sighting).where(Sighting.canonical_url == canonical(record)))
+            assert sighting.cited_source, record["url"]
+            assert sighting.cited_source in record["cited"], (
+                sighting.cited_source,
+                record["cited"],
+            )

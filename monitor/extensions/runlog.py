@@ -33,13 +33,17 @@ COUNTS = {
 }
 
 
-def run_status(finish_reason: str, failed: int, pages: int, requests: int) -> str:
-    """ok | partial | failed | interrupted, from how the crawl ended and what it got."""
+def run_status(finish_reason: str, failed: int, answered: int) -> str:
+    """ok | partial | failed | interrupted, from how the crawl ended and what it got.
+
+    ``answered`` counts the feeds, sitemaps, listings and article pages that came back
+    (a 304 counts): a crawl with failures where nothing answered has failed, not half-failed.
+    """
     if finish_reason in ("shutdown", "cancelled"):
         return "interrupted"
     if finish_reason != "finished":
         return "failed"
-    if failed and not pages and requests <= failed:
+    if failed and not answered:
         return "failed"
     return "partial" if failed else "ok"
 
@@ -87,5 +91,6 @@ class CrawlRunLog:
                 if isinstance(v, (int, float, str)) and not k.startswith("log_count")
             }
             run.finished_at = utcnow()
-            run.status = run_status(reason, run.failed, run.pages, run.requests)
+            answered = run.pages + run.not_modified + int(stats.get_value("monitor/sources_ok", 0))
+            run.status = run_status(reason, run.failed, answered)
             session.commit()
