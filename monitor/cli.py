@@ -277,6 +277,7 @@ def query(
     until: Annotated[str | None, typer.Option(help="Before this date.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many articles.")] = 50,
     include_duplicates: Annotated[bool, typer.Option(help="Also list each republication.")] = False,
+    include_seeds: Annotated[bool, typer.Option(help="Also list the seed articles.")] = False,
     db: DbOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
@@ -297,6 +298,7 @@ def query(
             since=parse_day(since),
             until=parse_day(until),
             limit=limit,
+            include_seeds=include_seeds,
         )
         rows: list[dict[str, Any]] = []
         for a in found:
@@ -522,10 +524,16 @@ def _pretty(value: Any) -> str:
 
 
 @app.command()
-def recheck(db: DbOpt = None, fmt: FormatOpt = "table") -> None:
+def recheck(
+    db: DbOpt = None,
+    threshold: Annotated[
+        float | None, typer.Option(help="Near-duplicate threshold to try (default: the built-in).")
+    ] = None,
+    fmt: FormatOpt = "table",
+) -> None:
     """Re-judge stored decisions with the current normalizer and threshold; report changes.
 
-    Example: monitor recheck --format json
+    Example: monitor recheck --threshold 0.6 --format json
     """
     from sqlalchemy.orm import Session
 
@@ -533,7 +541,7 @@ def recheck(db: DbOpt = None, fmt: FormatOpt = "table") -> None:
 
     _fmt(fmt)
     with Session(connect(_db(db))) as session:
-        rows = recheck_store(session)
+        rows = recheck_store(session, threshold)
     render.emit(
         rows,
         fmt,
