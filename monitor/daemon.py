@@ -131,6 +131,7 @@ def instance_lock(db: str) -> Iterator[None]:
 
 
 def pid_alive(pid: int | None) -> bool:
+    """Whether a process runs: a zombie (killed, not yet reaped by its new parent) does not."""
     if not pid:
         return False
     try:
@@ -139,7 +140,11 @@ def pid_alive(pid: int | None) -> bool:
         return False
     except PermissionError:  # exists, owned by someone else
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no procfs: trust the signal check
+    return stat.rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
 
 
 def recover_runs(engine: Engine, now: datetime | None = None) -> set[str]:

@@ -13,13 +13,19 @@ re-fingerprint rather than silent misses.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from functools import lru_cache
+from importlib.metadata import version as _pkg_version
 
 from hazm import Normalizer
 
-NORMALIZER_VERSION = "canon-1"
+# The rules' own version: bump it whenever a rule below changes the canonical output.
+# canon-2: HTML entities decoded first; soft hyphen dropped as a zero-width character.
+RULES_VERSION = "canon-2"
+# hazm's release is part of the version, so upgrading hazm also re-fingerprints.
+NORMALIZER_VERSION = f"{RULES_VERSION}+hazm-{_pkg_version('hazm')}"
 
 # Digits of every script to ASCII: Persian (U+06F0–9) and Arabic-Indic (U+0660–9).
 _DIGITS = {ord(c): str(i) for i, c in enumerate("۰۱۲۳۴۵۶۷۸۹")}
@@ -28,16 +34,29 @@ _DIGITS.update({ord(c): str(i) for i, c in enumerate("٠١٢٣٤٥٦٧٨٩")})
 # Letter variants that carry no meaning for "is this the same text".
 _LETTERS = str.maketrans(
     {
-        "ي": "ی", "ى": "ی", "ئ": "ی", "ك": "ک", "ۀ": "ه", "ة": "ه", "ہ": "ه",
-        "أ": "ا", "إ": "ا", "ٱ": "ا", "آ": "ا", "ؤ": "و",
+        "ي": "ی",
+        "ى": "ی",
+        "ئ": "ی",
+        "ك": "ک",
+        "ۀ": "ه",
+        "ة": "ه",
+        "ہ": "ه",
+        "أ": "ا",
+        "إ": "ا",
+        "ٱ": "ا",
+        "آ": "ا",
+        "ؤ": "و",
     }
 )
+_FOLD = {**_DIGITS, **_LETTERS}
 # Display keeps آ and ئ (they are real Persian spelling) but fixes Arabic code points.
 _DISPLAY_LETTERS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ہ": "ه"})
 
-_ZERO_WIDTH = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-_DIACRITICS = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")  # harakat, superscript alef, tatweel
-_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+_ZERO_WIDTH = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_DIACRITICS = re.compile(
+    "[\u064b-\u065f\u0670\u06d6-\u06ed\u0640]"
+)  # harakat, superscript alef, tatweel
+_NON_WORD_KEEP_LINES = re.compile(r"[^\w\n]+", re.UNICODE)
 _SPACES = re.compile(r"\s+")
 
 
@@ -61,19 +80,39 @@ def fold_digits(text: str) -> str:
     return text.translate(_DIGITS)
 
 
-def canonical_text(text: str) -> str:
-    """The fingerprint form: letters folded, no ZWNJ, no punctuation, single spaces.
-
-    Idempotent: ``canonical_text(canonical_text(x)) == canonical_text(x)``.
-    """
+def _fold(text: str) -> str:
+    """Every canonical rule except the final whitespace collapse; newlines survive."""
+    text = html.unescape(text)
     text = unicodedata.normalize("NFKC", text)
     text = _ZERO_WIDTH.sub("", text)
     text = _hazm().normalize(text)
     text = _ZERO_WIDTH.sub("", text)  # hazm may reinsert ZWNJ around affixes
     text = _DIACRITICS.sub("", text)
-    text = fold_digits(text).translate(_LETTERS)
-    text = _NON_WORD.sub(" ", text).replace("_", " ")
-    return _SPACES.sub(" ", text).strip().lower()
+    text = text.translate(_FOLD)
+    return _NON_WORD_KEEP_LINES.sub(" ", text).replace("_", " ").lower()
+
+
+def canonical_text(text: str) -> str:
+    """The fingerprint form: letters folded, no ZWNJ, no punctuation, single spaces.
+
+    Steps, in order: HTML entities decoded (a republisher's CMS may leave ``&zwnj;`` or
+    ``&#1740;`` in text), NFKC, zero-width characters dropped, hazm's ``Normalizer`` in one fixed
+    configuration, diacritics and tatweel dropped, digits of every script to ASCII, letter
+    variants folded (ي/ى/ئ→ی, ك→ک, ۀ/ة→ه, أ/إ/ٱ/آ→ا, ؤ→و), punctuation to spaces, whitespace
+    collapsed, lower case.
+
+    Idempotent: ``canonical_text(canonical_text(x)) == canonical_text(x)``.
+    """
+    return _SPACES.sub(" ", _fold(text)).strip()
+
+
+def canonical_lines(text: str, keep_empty: bool = False) -> list[str]:
+    """``canonical_text`` of each line, in one pass over the text (much faster than one call
+    per line: hazm's per-call set-up dominates short lines). Blank results are dropped unless
+    ``keep_empty``, which keeps one entry per ``\n``-separated input line when it can (an
+    entity such as ``&#10;`` can add lines; callers aligning with the input must check)."""
+    lines = [_SPACES.sub(" ", line).strip() for line in _fold(text).split("\n")]
+    return lines if keep_empty else [line for line in lines if line]
 
 
 def tokens(text: str) -> list[str]:

@@ -38,11 +38,11 @@ def refresh_fingerprints(session: Session) -> int:
 def load_index(session: Session):  # type: ignore[no-untyped-def]
     """A ``DedupIndex`` over the seeds and every stored article."""
     from monitor.dedup import DedupIndex
-    from monitor.dedup import Fingerprint as Fp
 
     if refresh_fingerprints(session):
         session.commit()
     rows = session.execute(
         select(Fingerprint.article_id, Fingerprint.data).order_by(Fingerprint.article_id)
     )
-    return DedupIndex.from_rows((aid, Fp.from_bytes(data)) for aid, data in rows)
+    # Straight from the stored bytes, streamed: no Fingerprint objects at start-up.
+    return DedupIndex.from_blobs((aid, bytes(data)) for aid, data in rows)

@@ -1,0 +1,420 @@
+"""The duplicate index: every seed and stored article, in flat numpy arrays.
+
+Memory is what decides the design: at a million stored items a Python dict per LSH band
+costs kilobytes per item, so everything lives in fixed-width arrays instead:
+
+* per row (in the order added): key (int64), feature count (uint32), a ``NUM_PERM`` x 8-bit
+  signature (the low 8 bits of each 32-bit minimum: b-bit MinHash; ``_scores`` corrects for
+  the 1/256 chance that two unrelated minima agree; at equal memory, 512 8-bit minima give
+  about half the variance of 256 16-bit ones), the first 64 bits of the content hash, and an
+  alive flag (removal is a tombstone);
+* per LSH band (``BANDS`` bands of ``ROWS`` full 32-bit minima, hashed to 32 bits): the band
+  values as sorted uint32 with the row numbers beside them, searched with ``np.searchsorted``;
+* the content hashes, sorted likewise, for exact duplicates.
+
+Rows added after the last build sit in a small unsorted tail that a query compares directly;
+when the tail reaches ``_MERGE_AT`` rows it is merged into the sorted tables (a linear merge per
+band, not a re-sort).
+
+A query looks up the content hash, then the ``BANDS`` band values; the candidates (rows sharing
+at least one band) are scored by containment estimated from their 16-bit signatures, and the
+best one at or above the threshold wins, the earliest added on a tie. Nothing scans the table.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from monitor.dedup.fingerprints import (
+    FINGERPRINT_VERSION,
+    FULL_MINIMA,
+    NUM_PERM,
+    SIGNATURE_BYTES,
+    Fingerprint,
+)
+
+# Verdict threshold on the score: containment (share of the new page's n-grams found in the
+# original) less Z standard errors of its estimate. 0.5: "most of its body is that item's
+# text", with confidence. See docs/dedup.md.
+DEFAULT_THRESHOLD = 0.5
+Z = 2.0
+# Fewer story n-grams than this (a one-line brief) are never judged near duplicates: too
+# little text for containment to mean "the same story". Exact duplicates still match.
+MIN_FEATURES = 40
+# LSH banding over the signature: BANDS bands of ROWS minima each. A pair with Jaccard J
+# shares a band with probability 1-(1-J^ROWS)^BANDS: 0.99 at J = 0.37 (a story trimmed to
+# 40%), 0.95 at J = 0.3.
+ROWS = 2
+BANDS = 32
+assert BANDS * ROWS <= FULL_MINIMA, "LSH uses more minima than fingerprints keep in full"
+_MERGE_AT = 4096
+_CHANCE = 2.0**-8  # two unrelated 8-bit minima are equal by chance this often
+_FROM_ROWS_CHUNK = 65536
+_THREADED_SORT_AT = 50_000
+
+
+@dataclass(frozen=True)
+class Match:
+    """The verdict on a page: a duplicate of ``of`` (an article id), exact or near."""
+
+    kind: Literal["exact", "near"]
+    of: int
+    score: float
+
+
+def _hash64(content_hash: str) -> int:
+    return int(content_hash[:16], 16)
+
+
+def _bands(sig32: np.ndarray) -> np.ndarray:
+    """Band values (uint32) from full 32-bit minima (..., >= BANDS*ROWS), shape (..., BANDS).
+
+    Each band packs ``ROWS`` = 2 minima into 64 bits and keeps the high half of a
+    multiplicative hash of it: equal bands stay equal, unequal ones collide with chance 2^-32.
+    """
+    pairs = sig32[..., : BANDS * ROWS].reshape(*sig32.shape[:-1], BANDS, ROWS).astype(np.uint64)
+    packed = (pairs[..., 0] << np.uint64(32)) | pairs[..., 1]
+    with np.errstate(over="ignore"):
+        mixed = (packed ^ (packed >> np.uint64(29))) * np.uint64(0xBF58476D1CE4E5B9)
+    return (mixed >> np.uint64(32)).astype(np.uint32)
+
+
+def _scores(equal: np.ndarray, n_new: int, n_old: np.ndarray) -> np.ndarray:
+    """Verdict scores: containment of the new text in each old one, less ``Z`` standard errors.
+
+    Jaccard J is estimated from the share P of equal 8-bit minima (corrected for the 1/256
+    chance agreement); containment is ``|A∩B| / |A|`` with ``|A∩B| = J(|A|+|B|)/(1+J)``.
+    The estimate is noisy exactly where hard negatives live, a short page against a long
+    original (the Jaccard error is multiplied by about ``(|A|+|B|)/|A|``), and precise for
+    republications (similar sizes, high J). Subtracting ``Z`` standard errors (delta method)
+    makes the verdict "confidently more than the threshold", whatever the size ratio.
+    """
+    p = equal / NUM_PERM
+    jac = np.clip((p - _CHANCE) / (1.0 - _CHANCE), 0.0, 1.0)
+    ratio = (n_new + n_old) / n_new
+    contained = np.minimum(1.0, jac * ratio / (1.0 + jac))
+    sd_jac = np.sqrt(p * (1.0 - p) / NUM_PERM) / (1.0 - _CHANCE)
+    sd = sd_jac * ratio / (1.0 + jac) ** 2
+    return np.clip(contained - Z * sd, 0.0, 1.0)
+
+
+class DedupIndex:
+    """Seeds and stored articles, queried for exact and near duplicates of a new page."""
+
+    def __init__(self) -> None:
+        self._n = 0  # rows used
+        self._sorted = 0  # rows covered by the sorted tables
+        self._keys = np.empty(0, dtype=np.int64)
+        self._nfeat = np.empty(0, dtype=np.uint32)
+        self._sig = np.empty((0, NUM_PERM), dtype=np.uint8)
+        # Band values of the rows not yet merged into the sorted tables (rows _sorted.._n).
+        self._tail = np.empty((_MERGE_AT, BANDS), dtype=np.uint32)
+        self._hash = np.empty(0, dtype=np.uint64)
+        self._alive = np.empty(0, dtype=bool)
+        self._band_vals = np.empty((BANDS, 0), dtype=np.uint32)
+        self._band_rows = np.empty((BANDS, 0), dtype=np.uint32)
+        self._hash_vals = np.empty(0, dtype=np.uint64)
+        self._hash_rows = np.empty(0, dtype=np.uint32)
+        self._live = 0
+
+    # -- building ---------------------------------------------------------------------------
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[tuple[int, Fingerprint]]) -> DedupIndex:
+        """Build from ``(key, fingerprint)`` rows in one pass (start-up: sorts, no per-row work).
+
+        Raises ``ValueError`` for a fingerprint of another version: the store must refresh
+        stale fingerprints first, or they would silently never match.
+        """
+        keys: list[int] = []
+        nfeat: list[int] = []
+        hashes: list[int] = []
+        sig_parts: list[np.ndarray] = []
+        band_parts: list[np.ndarray] = []
+        chunk: list[bytes] = []
+
+        def flush() -> None:
+            raw = np.frombuffer(b"".join(chunk), dtype=np.uint8).reshape(len(chunk), -1)
+            if raw.shape[1] != SIGNATURE_BYTES:
+                raise ValueError(f"signature of {raw.shape[1]} bytes, not {SIGNATURE_BYTES}")
+            full = raw[:, : 4 * FULL_MINIMA].copy().view("<u4")
+            band_parts.append(_bands(full))
+            sig_parts.append(raw[:, 4 * FULL_MINIMA :].copy())
+            chunk.clear()
+
+        for key, fp in rows:  # the one per-row loop of start-up: kept to plain appends
+            if fp.version != FINGERPRINT_VERSION:
+                _check_version(fp)
+            keys.append(key)
+            nfeat.append(fp.n_features)
+            hashes.append(int(fp.content_hash[:16], 16))
+            chunk.append(fp.signature)
+            if len(chunk) == _FROM_ROWS_CHUNK:
+                flush()
+        if chunk:
+            flush()
+        return cls._from_columns(
+            np.array(keys, dtype=np.int64),
+            np.array(nfeat, dtype=np.uint32),
+            np.array(hashes, dtype=np.uint64),
+            sig_parts,
+            band_parts,
+        )
+
+    @classmethod
+    def from_blobs(cls, rows: Iterable[tuple[int, bytes]]) -> DedupIndex:
+        """Build from ``(key, Fingerprint.to_bytes())`` rows without making ``Fingerprint``s.
+
+        The same index as ``from_rows`` over ``Fingerprint.from_bytes``, about three times
+        faster at start-up: rows of the current version all have one length, so whole chunks
+        are parsed as a 2-D byte array. Raises ``ValueError`` for a row of another version.
+        """
+        head = Fingerprint._HEAD.size
+        version = FINGERPRINT_VERSION.encode()
+        width = head + SIGNATURE_BYTES + len(version)
+        keys: list[int] = []
+        columns: dict[str, list[np.ndarray]] = {"nfeat": [], "hash": [], "sig": [], "bands": []}
+        chunk: list[bytes] = []
+
+        def flush() -> None:
+            raw = np.frombuffer(b"".join(chunk), dtype=np.uint8).reshape(len(chunk), width)
+            if not (raw[:, 0] == 1).all():
+                raise ValueError("unknown fingerprint format")
+            if not (raw[:, head + SIGNATURE_BYTES :] == np.frombuffer(version, np.uint8)).all():
+                raise ValueError(f"fingerprint version is not {FINGERPRINT_VERSION!r}")
+            columns["hash"].append(raw[:, 1:9].copy().view(">u8").ravel().astype(np.uint64))
+            columns["nfeat"].append(raw[:, 17:21].copy().view("<u4").ravel())
+            full = raw[:, head : head + 4 * FULL_MINIMA].copy().view("<u4")
+            columns["bands"].append(_bands(full))
+            columns["sig"].append(raw[:, head + 4 * FULL_MINIMA : head + SIGNATURE_BYTES].copy())
+            chunk.clear()
+
+        for key, blob in rows:
+            if len(blob) != width:
+                Fingerprint.from_bytes(blob)  # a clear error for an unknown format
+                raise ValueError(f"fingerprint version is not {FINGERPRINT_VERSION!r}")
+            keys.append(key)
+            chunk.append(blob)
+            if len(chunk) == _FROM_ROWS_CHUNK:
+                flush()
+        if chunk:
+            flush()
+        if not keys:
+            return cls()
+        return cls._from_columns(
+            np.array(keys, dtype=np.int64),
+            np.concatenate(columns["nfeat"]).astype(np.uint32),
+            np.concatenate(columns["hash"]),
+            columns["sig"],
+            columns["bands"],
+        )
+
+    @classmethod
+    def _from_columns(
+        cls,
+        keys: np.ndarray,
+        nfeat: np.ndarray,
+        hashes: np.ndarray,
+        sig_parts: list[np.ndarray],
+        band_parts: list[np.ndarray],
+    ) -> DedupIndex:
+        index = cls()
+        n = len(keys)
+        if n == 0:
+            return index
+        index._keys = keys
+        index._nfeat = nfeat
+        index._sig = np.concatenate(sig_parts)
+        index._hash = hashes
+        # A key given twice: the last row for it is the live one.
+        index._alive = np.zeros(n, dtype=bool)
+        _, last = np.unique(index._keys[::-1], return_index=True)
+        index._alive[n - 1 - last] = True
+        index._n = n
+        index._live = int(index._alive.sum())
+        index._rebuild(np.concatenate(band_parts))
+        return index
+
+    def _rebuild(self, row_bands: np.ndarray) -> None:
+        """Sort every row into the band and hash tables (``row_bands``: (n, BANDS)).
+
+        Each band sorts ``value << 32 | row`` as one uint64 (cheaper than an argsort and a
+        gather); numpy's sort releases the GIL, so bands are sorted on several threads.
+        """
+        n = self._n
+        bands = np.ascontiguousarray(row_bands.T)  # (BANDS, n)
+        vals = np.empty((BANDS, n), dtype=np.uint32)
+        rows = np.empty((BANDS, n), dtype=np.uint32)
+        row_ids = np.arange(n, dtype=np.uint64)
+
+        def sort_band(b: int) -> None:
+            packed = (bands[b].astype(np.uint64) << np.uint64(32)) | row_ids
+            packed.sort()
+            vals[b] = (packed >> np.uint64(32)).astype(np.uint32)
+            rows[b] = (packed & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+
+        workers = min(4, os.cpu_count() or 1)
+        if n >= _THREADED_SORT_AT and workers > 1:
+            with ThreadPoolExecutor(workers) as pool:
+                list(pool.map(sort_band, range(BANDS)))
+        else:
+            for b in range(BANDS):
+                sort_band(b)
+        self._band_vals, self._band_rows = vals, rows
+        horder = np.argsort(self._hash[:n])
+        self._hash_vals = self._hash[:n][horder]
+        self._hash_rows = horder.astype(np.uint32)
+        self._sorted = n
+
+    def _merge_tail(self) -> None:
+        """Insert the unsorted tail into the sorted tables (linear per band)."""
+        lo, hi = self._sorted, self._n
+        if hi == lo:
+            return
+        tail_rows = np.arange(lo, hi, dtype=np.uint32)
+        tail_bands = self._tail[: hi - lo].T  # (BANDS, tail)
+        vals = np.empty((BANDS, hi), dtype=np.uint32)
+        rows = np.empty((BANDS, hi), dtype=np.uint32)
+        for b in range(BANDS):
+            order = np.argsort(tail_bands[b], kind="stable")
+            tv = tail_bands[b][order]
+            pos = np.searchsorted(self._band_vals[b], tv, side="right")
+            vals[b] = np.insert(self._band_vals[b], pos, tv)
+            rows[b] = np.insert(self._band_rows[b], pos, tail_rows[order])
+        self._band_vals, self._band_rows = vals, rows
+        th = self._hash[lo:hi]
+        order = np.argsort(th, kind="stable")
+        pos = np.searchsorted(self._hash_vals, th[order], side="right")
+        self._hash_vals = np.insert(self._hash_vals, pos, th[order])
+        self._hash_rows = np.insert(self._hash_rows, pos, tail_rows[order])
+        self._sorted = hi
+
+    def _grow(self) -> None:
+        cap = len(self._keys) + max(1024, len(self._keys) // 8)  # +12.5%: stays under 1 KB/item
+        self._keys = np.resize(self._keys, cap)
+        self._nfeat = np.resize(self._nfeat, cap)
+        self._hash = np.resize(self._hash, cap)
+        self._alive = np.resize(self._alive, cap)
+        sig = np.empty((cap, NUM_PERM), dtype=np.uint8)
+        sig[: self._n] = self._sig[: self._n]
+        self._sig = sig
+
+    def add(self, key: int, fp: Fingerprint) -> None:
+        """Add (or replace) the fingerprint of article ``key``."""
+        _check_version(fp)
+        self.remove(key)
+        if self._n == len(self._keys):
+            self._grow()
+        i = self._n
+        self._keys[i] = key
+        self._nfeat[i] = fp.n_features
+        self._sig[i] = fp.low_bytes()
+        self._tail[i - self._sorted] = _bands(fp.full_minima())
+        self._hash[i] = _hash64(fp.content_hash)
+        self._alive[i] = True
+        self._n += 1
+        self._live += 1
+        if self._n - self._sorted >= _MERGE_AT:
+            self._merge_tail()
+
+    def remove(self, key: int) -> None:
+        """Forget article ``key`` (no-op when absent)."""
+        rows = np.flatnonzero((self._keys[: self._n] == key) & self._alive[: self._n])
+        if len(rows):
+            self._alive[rows] = False
+            self._live -= len(rows)
+
+    def __len__(self) -> int:
+        return self._live
+
+    def __contains__(self, key: object) -> bool:
+        return bool(np.any((self._keys[: self._n] == key) & self._alive[: self._n]))
+
+    def nbytes(self) -> int:
+        """Bytes held by the index's arrays (for the memory-per-item benchmark)."""
+        arrays = (
+            self._keys, self._nfeat, self._sig, self._hash, self._alive,
+            self._band_vals, self._band_rows, self._hash_vals, self._hash_rows,
+        )  # fmt: skip
+        return sum(a.nbytes for a in arrays)
+
+    # -- querying ---------------------------------------------------------------------------
+
+    def _exact(self, h: int) -> int | None:
+        """Earliest live row whose content hash starts with ``h``."""
+        hv = np.uint64(h)
+        lo = np.searchsorted(self._hash_vals, hv, side="left")
+        hi = np.searchsorted(self._hash_vals, hv, side="right")
+        rows = self._hash_rows[lo:hi].astype(np.intp)
+        tail = np.flatnonzero(self._hash[self._sorted : self._n] == hv) + self._sorted
+        rows = np.concatenate([rows, tail])
+        rows = rows[self._alive[rows]]
+        return int(rows.min()) if len(rows) else None
+
+    def _candidates(self, bands: np.ndarray) -> np.ndarray:
+        """Live rows sharing at least one band value with the query (sorted, unique)."""
+        parts = []
+        # [v, v+1) per band in one searchsorted call each (same dtype: no copy of the table).
+        bounds = np.stack([bands, bands + np.uint32(1)], axis=1)
+        for b in range(BANDS):
+            lo, hi = self._band_vals[b].searchsorted(bounds[b])
+            if bands[b] == 0xFFFFFFFF:  # v+1 wrapped round to 0
+                hi = self._sorted
+            if hi > lo:
+                parts.append(self._band_rows[b, lo:hi])
+        if self._n > self._sorted:
+            tail = self._tail[: self._n - self._sorted]
+            hits = np.flatnonzero((tail == bands).any(axis=1)) + self._sorted
+            parts.append(hits.astype(np.uint32))
+        if not parts:
+            return np.empty(0, dtype=np.intp)
+        rows = np.unique(np.concatenate(parts)).astype(np.intp)
+        return rows[self._alive[rows]]
+
+    def query(self, fp: Fingerprint, threshold: float | None = None) -> Match | None:
+        """The best original ``fp`` duplicates, or ``None``.
+
+        Exact (same canonical story) first; otherwise near: the candidate whose estimated
+        containment of ``fp``'s text is highest, if at least ``threshold``
+        (``DEFAULT_THRESHOLD`` when ``None``); ties go to the earliest-added original.
+        """
+        _check_version(fp)
+        if self._live == 0 or fp.n_features == 0:
+            return None
+        row = self._exact(_hash64(fp.content_hash))
+        if row is not None:
+            return Match("exact", int(self._keys[row]), 1.0)
+        if fp.n_features < MIN_FEATURES:
+            return None
+        threshold = DEFAULT_THRESHOLD if threshold is None else threshold
+        rows = self._candidates(_bands(fp.full_minima()))
+        if len(rows) == 0:
+            return None
+        equal = (self._sig[rows] == fp.low_bytes()).sum(axis=1)
+        scores = _scores(equal, fp.n_features, self._nfeat[rows].astype(float))
+        best = int(np.argmax(scores))  # rows ascend, so the first maximum is the earliest
+        if scores[best] < threshold:
+            return None
+        return Match("near", int(self._keys[rows[best]]), float(scores[best]))
+
+    def scores(self, fp: Fingerprint) -> dict[int, float]:
+        """Containment score of ``fp`` against every LSH candidate, by key (for evaluation)."""
+        rows = self._candidates(_bands(fp.full_minima()))
+        if len(rows) == 0 or fp.n_features == 0:
+            return {}
+        equal = (self._sig[rows] == fp.low_bytes()).sum(axis=1)
+        scores = _scores(equal, fp.n_features, self._nfeat[rows].astype(float))
+        return {int(self._keys[r]): float(s) for r, s in zip(rows, scores, strict=True)}
+
+
+def _check_version(fp: Fingerprint) -> None:
+    if fp.version != FINGERPRINT_VERSION:
+        raise ValueError(
+            f"fingerprint version {fp.version!r} is not {FINGERPRINT_VERSION!r}: re-fingerprint"
+        )
