@@ -390,7 +390,12 @@ def _drop_leading_copies(lines: list[str], title: str, lead: str | None) -> list
     copies = {canonical_text(t) for t in (title, lead) if t}
     while lines:
         key = canonical_text(lines[0])
-        if key in copies or any(c and (c.startswith(key) or key.startswith(c)) for c in copies):
+        # A copy, or a cut copy, of the headline or lead; a long paragraph that merely begins
+        # with the lead (merged blocks) is body text and stays.
+        if key in copies or any(
+            c and (c.startswith(key) or (key.startswith(c) and len(key) <= 1.3 * len(c)))
+            for c in copies
+        ):
             lines = lines[1:]
         elif len(key.split()) <= 3 and len(lines) > 1:
             lines = lines[1:]  # "ورزشی", "فوتبال ایران", "نظرات": breadcrumb and menu items

@@ -27,6 +27,7 @@ feeds = [
     "https://broken.example/_fail/500",
     "https://broken.example/_fail/gzip-bomb",
     "https://broken.example/_fail/slow?seconds=9",
+    "https://www.mehrnews.com/d/rss",
 ]
 sitemaps = ["https://www.mehrnews.com/sitemap/news/sitemap.xml"]
 article_pattern = '^https?://(?:www\\.)?mehrnews\\.com/news/(?P<id>\\d+)(?:[/?#]|$)'
@@ -61,6 +62,9 @@ def test_half_failing_crawl_commits_what_it_got_and_records_failures(
     assert reasons["gzip-bomb"]  # cancelled at DOWNLOAD_MAXSIZE, never inflated in memory
     assert "slow?seconds=9" in reasons and "Timeout" in reasons["slow?seconds=9"]
     assert all("\n" not in r for r in reasons.values())
+    # robots.txt is obeyed: a disallowed path is never requested, and the crawl says why.
+    assert "robots.txt" in reasons["rss"]
+    assert not [u for _m, u, _s in simulator.log if u.startswith("https://www.mehrnews.com/d/")]
     # The good source still delivered: its pages are stored or linked, and committed.
     engine = create_engine(db_url)
     with Session(engine) as s:
@@ -68,7 +72,7 @@ def test_half_failing_crawl_commits_what_it_got_and_records_failures(
         linked = s.scalar(select(func.count(Sighting.id)))
         row = s.scalar(select(CrawlRun).where(CrawlRun.outlet == "broken"))
     assert kept + linked > 0
-    assert row.failed == len(run["failures"]) >= 5
+    assert row.failed == len(run["failures"]) >= 6
     # And the command told the operator in one line each, not with tracebacks.
     assert "Traceback" not in proc.stderr
 
