@@ -46,6 +46,10 @@ MirrorOpt = Annotated[
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table | json | jsonl | csv")]
 
 
+# The counts shown for a crawl, in the order people read them.
+RUN_COUNTS = ("requests", "not_modified", "pages", "new", "duplicate", "irrelevant", "failed")
+
+
 class UserError(Exception):
     """A problem the user can fix; printed as one line, exit code 2."""
 
@@ -154,17 +158,7 @@ def _print_runs(db: str, ids: list[int], fmt: str, title: str) -> None:
     with Session(connect(db)) as session:
         runs = session.scalars(select(CrawlRun).where(CrawlRun.id.in_(ids))).all()
         rows = [_run_row(r) for r in sorted(runs, key=lambda r: r.outlet)]
-    cols = [
-        "outlet",
-        "status",
-        "requests",
-        "not_modified",
-        "pages",
-        "new",
-        "duplicate",
-        "irrelevant",
-        "failed",
-    ]
+    cols = ["outlet", "status", *RUN_COUNTS]
     render.emit(rows, fmt, title=title, columns=cols if fmt == "table" else None)
 
 
@@ -446,19 +440,7 @@ def runs(
     _fmt(fmt)
     with Session(connect(_db(db))) as session:
         rows = [_run_row(r) for r in list_runs(session, outlet, limit)]
-    cols = [
-        "id",
-        "outlet",
-        "status",
-        "started_at",
-        "requests",
-        "not_modified",
-        "pages",
-        "new",
-        "duplicate",
-        "irrelevant",
-        "failed",
-    ]
+    cols = ["id", "outlet", "status", "started_at", *RUN_COUNTS]
     render.emit(rows, fmt, title="Crawl runs", columns=cols if fmt == "table" else None)
 
 
