@@ -1,0 +1,137 @@
+"""Agency furniture in extracted lines: what is never article text, and how it is recognised.
+
+trafilatura keeps lines that belong to the page, not the story: end markers ("انتهای پیام"),
+news codes, comment prompts, "read more" and "most viewed" link lists, date lines, and the
+headline or lead repeated above the body. This filter runs on every page after extraction,
+with the outlet's own ``boilerplate`` phrases added to the generic ones below.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from monitor.dates import parse_persian_date
+from monitor.normalize import canonical_text, display_text
+
+_PERSIAN_LETTER = re.compile("[\u0600-\u06ff]")
+
+# Furniture found on Persian agency pages beyond each outlet's own ``boilerplate`` list.
+GENERIC_BOILERPLATE = (
+    "انتهای پیام",
+    "کد خبر",
+    "نظر شما",
+    "ارسال نظرات",
+    "ارسال نظر",
+    "نظرات",
+    "پربیننده ترین",
+    "پربیننده‌ترین",
+    "پربحث ترین",
+    "اخبار مرتبط",
+    "مطالب مرتبط",
+    "بیشتر بخوانید",
+    "بیشتر بخوانید:",
+    "برچسب ها",
+    "برچسب‌ها",
+    "کلمات کلیدی",
+    "لینک کوتاه",
+    "لینک کپی شد",
+    "آخرین اخبار",
+    "آخرین خبرهای روز",
+    "اخبار روز",
+    "واژه های کاربردی مرتبط",
+    "این خبر بروز رسانی می شود",
+    "تمامی حقوق",
+    "کلیه حقوق",
+    "اشتراک گذاری",
+    "نسخه چاپی",
+    "ارسال به دوستان",
+    "در انتظار بررسی",
+    "انتشار یافته",
+)
+# Headings after which a run of short lines is a list of links, not article text.
+_LIST_HEADINGS = (
+    "بیشتر بخوانید", "اخبار مرتبط", "مطالب مرتبط", "پربیننده ترین", "پربیننده‌ترین",
+    "واژه های کاربردی مرتبط", "آخرین اخبار", "آخرین خبرهای روز", "اخبار روز",
+)  # fmt: skip
+_END_MARKERS = ("انتهای پیام",)
+
+
+def boilerplate_keys(outlet: Any) -> list[str]:
+    phrases = [*GENERIC_BOILERPLATE, *getattr(outlet, "boilerplate", ())]
+    return sorted({k for k in (canonical_text(p) for p in phrases) if k}, key=len, reverse=True)
+
+
+def is_boilerplate(key: str, phrases: list[str]) -> bool:
+    for phrase in phrases:
+        if key == phrase:
+            return True
+        if key.startswith(phrase + " ") and len(key.split()) <= len(phrase.split()) + 8:
+            return True
+    return False
+
+
+def is_date_line(line: str) -> bool:
+    return len(line) <= 70 and parse_persian_date(line) is not None
+
+
+def clean_lines(lines: list[str], title: str, lead: str | None, outlet: Any = None) -> list[str]:
+    """Remove furniture from extracted lines: end markers, boilerplate, date lines, lists,
+    and a leading copy of the headline or lead."""
+    phrases = boilerplate_keys(outlet)
+    headings = {canonical_text(h) for h in _LIST_HEADINGS}
+    out: list[str] = []
+    in_list = False
+    for raw in lines:
+        line = display_text(raw).strip(" -|")
+        if not line:
+            continue
+        key = canonical_text(line)
+        if any(key.startswith(canonical_text(m)) for m in _END_MARKERS):
+            break
+        if any(key.startswith(h) for h in headings) and len(key.split()) <= 6:
+            in_list = True
+            continue
+        if in_list:
+            if len(key.split()) < 15:
+                continue
+            in_list = False
+        if not key or is_boilerplate(key, phrases) or is_date_line(line):
+            continue
+        if not _PERSIAN_LETTER.search(line) and len(line.split()) < 5:
+            continue  # stray Latin widgets ("newsQrCode", "triboon")
+        out.append(line)
+    out = drop_leading_copies(out, title, lead)
+    return drop_trailing_list(out)
+
+
+def drop_leading_copies(lines: list[str], title: str, lead: str | None) -> list[str]:
+    """The headline, lead and short menu items that some pages repeat above the body."""
+    copies = {canonical_text(t) for t in (title, lead) if t}
+    while lines:
+        key = canonical_text(lines[0])
+        # A copy, or a cut copy, of the headline or lead; a long paragraph that merely begins
+        # with the lead (merged blocks) is body text and stays.
+        if key in copies or any(
+            c and (c.startswith(key) or (key.startswith(c) and len(key) <= 1.3 * len(c)))
+            for c in copies
+        ):
+            lines = lines[1:]
+        elif len(key.split()) <= 3 and len(lines) > 1:
+            lines = lines[1:]  # "ورزشی", "فوتبال ایران", "نظرات": breadcrumb and menu items
+        else:
+            break
+    return lines
+
+
+def drop_trailing_list(lines: list[str]) -> list[str]:
+    """A run of two or more very short lines at the end is an ad or link list."""
+    end = len(lines)
+    while end > 0 and len(lines[end - 1].split()) <= 3:
+        end -= 1
+    if len(lines) - end >= 2 or (len(lines) - end == 1 and len(lines[-1]) < 12):
+        return lines[:end]
+    return lines
+
+
+# --- the adapter -----------------------------------------------------------------------------
