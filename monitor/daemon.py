@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import fcntl
 import logging
 import logging.handlers
 import os
@@ -26,36 +25,29 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import Engine, select, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
 
 from monitor import health
 from monitor.jobs import JOB_DEFAULTS, JOBS_TABLE, build_trigger, crawl_command, first_run_time
+from monitor.lock import AlreadyRunning, instance_lock
 from monitor.outlets import load_outlets
+from monitor.recovery import busy_elsewhere, close_run, recover_runs
 from storage.db import StoreError, connect, make_engine
-from storage.models import CrawlRun, utcnow
+from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
 MAX_PARALLEL = 4  # different outlets may crawl at once; SQLite serialises their writes anyway
 KILL_AFTER = 10.0  # seconds between SIGTERM and SIGKILL of a child that will not stop
-PG_LOCK_KEY = 0x6D6F6E69746F72  # "monitor": the advisory lock id on PostgreSQL
 STDERR_TAIL = 4000  # bytes of a failed child's stderr kept for its reason
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-
-
-class AlreadyRunning(RuntimeError):
-    """Another daemon holds this database's lock."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -76,152 +68,6 @@ class _State:
 
 
 _STATE = _State()
-
-
-# ---------------------------------------------------------------------------------------------
-# Single instance
-
-
-@contextlib.contextmanager
-def instance_lock(db: str) -> Iterator[None]:
-    """Hold the one-daemon-per-database lock for the duration, or raise ``AlreadyRunning``."""
-    url = make_url(db)
-    if url.drivername.startswith("sqlite"):
-        if not url.database or url.database == ":memory:":
-            yield
-            return
-        path = Path(url.database).expanduser().resolve()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lock_path = path.with_name(path.name + ".lock")
-        fh = open(lock_path, "a+")  # noqa: SIM115  (held open for the daemon's lifetime)
-        try:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                fh.seek(0)
-                holder = fh.read().strip() or "?"
-                raise AlreadyRunning(
-                    f"another monitor daemon (pid {holder}) is already running on {path} "
-                    f"(lock {lock_path})"
-                ) from None
-            fh.seek(0)
-            fh.truncate()
-            fh.write(f"{os.getpid()}\n")
-            fh.flush()
-            yield
-        finally:
-            fh.close()  # closing releases the flock
-        return
-    engine = make_engine(db)
-    with engine.connect() as conn:  # a dedicated connection: the lock lives as long as it
-        got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": PG_LOCK_KEY}).scalar()
-        conn.commit()
-        if not got:
-            raise AlreadyRunning(f"another monitor daemon is already running on {url!r}")
-        try:
-            yield
-        finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": PG_LOCK_KEY})
-            conn.commit()
-    engine.dispose()
-
-
-# ---------------------------------------------------------------------------------------------
-# Runs the children leave behind
-
-
-def pid_alive(pid: int | None) -> bool:
-    """Whether a process runs: a zombie (killed, not yet reaped by its new parent) does not."""
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True  # no procfs: trust the signal check
-    return stat.rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
-
-
-def recover_runs(engine: Engine, now: datetime | None = None) -> set[str]:
-    """Mark ``running`` rows whose process is gone as interrupted; return outlets to redo.
-
-    An outlet is redone when its latest run was cut off (interrupted now or before): a killed
-    daemon's crawl therefore runs again right after the next start.
-    """
-    now = now or utcnow()
-    redo: set[str] = set()
-    with Session(engine) as session:
-        for run in session.scalars(select(CrawlRun).where(CrawlRun.status == "running")):
-            if pid_alive(run.pid):
-                continue
-            run.status = "interrupted"
-            run.finished_at = run.finished_at or now
-            run.failures = [
-                *(run.failures or []),
-                {"url": "", "reason": f"crawl process {run.pid} gone (daemon restarted)"},
-            ]
-            log.warning(
-                "run %s of %s (pid %s) was cut off: interrupted", run.id, run.outlet, run.pid
-            )
-        session.commit()
-        latest: dict[str, str] = {}
-        for outlet, status in session.execute(
-            select(CrawlRun.outlet, CrawlRun.status).order_by(CrawlRun.started_at, CrawlRun.id)
-        ):
-            latest[outlet] = status
-        redo = {o for o, s in latest.items() if s == "interrupted"}
-    return redo
-
-
-def _busy_elsewhere(engine: Engine, outlet: str, limit: float) -> int | None:
-    """Pid of a live crawl of ``outlet`` not started by us (a manual one, an orphan)."""
-    since = utcnow() - timedelta(seconds=limit)
-    with Session(engine) as session:
-        for run in session.scalars(
-            select(CrawlRun).where(
-                CrawlRun.outlet == outlet,
-                CrawlRun.status == "running",
-                CrawlRun.started_at >= since,
-            )
-        ):
-            if pid_alive(run.pid):
-                return run.pid
-    return None
-
-
-def _close_run(
-    engine: Engine, outlet: str, pid: int, started: datetime, status: str, reason: str
-) -> int | None:
-    """Mark the child's row as ``status`` if it is still running; insert one if none exists."""
-    with Session(engine) as session:
-        run = session.scalar(
-            select(CrawlRun)
-            .where(
-                CrawlRun.outlet == outlet,
-                CrawlRun.pid == pid,
-                CrawlRun.started_at >= started - timedelta(seconds=5),
-            )
-            .order_by(CrawlRun.id.desc())
-            .limit(1)
-        )
-        if run is None:  # the child died before its spider opened: still a crawl, still a row
-            run = CrawlRun(
-                outlet=outlet, pid=pid, trigger="scheduled", started_at=started, status="running"
-            )
-            session.add(run)
-        if run.status != "running":
-            return run.id
-        run.status = status
-        run.finished_at = utcnow()
-        run.failures = [*(run.failures or []), {"url": "", "reason": reason[:300]}]
-        session.commit()
-        log.warning("crawl of %s (pid %s) recorded as %s: %s", outlet, pid, status, reason)
-        return run.id
 
 
 # ---------------------------------------------------------------------------------------------
@@ -258,7 +104,7 @@ def crawl_job(
     engine = connect(db)
     if _STATE.stopping.is_set():
         return {"outlet": outlet, "skipped": "stopping"}
-    other = _busy_elsewhere(engine, outlet, time_limit)
+    other = busy_elsewhere(engine, outlet, time_limit)
     if other:
         log.warning("%s is already being crawled by pid %s: skipping this run", outlet, other)
         return {"outlet": outlet, "skipped": f"pid {other}"}
@@ -293,7 +139,7 @@ def crawl_job(
                 _STATE.children.pop(outlet, None)
             elapsed = time.monotonic() - t0
             if timed_out:
-                _close_run(
+                close_run(
                     engine,
                     outlet,
                     proc.pid,
@@ -302,14 +148,14 @@ def crawl_job(
                     f"time limit {time_limit:g}s exceeded",
                 )
             elif _STATE.stopping.is_set() and rc != 0:
-                _close_run(engine, outlet, proc.pid, started, "interrupted", "daemon shut down")
+                close_run(engine, outlet, proc.pid, started, "interrupted", "daemon shut down")
             elif rc != 0:
                 reason = _tail(err) or f"exit status {rc}"
-                _close_run(
+                close_run(
                     engine, outlet, proc.pid, started, "failed", f"crawl exited with {rc}: {reason}"
                 )
             else:
-                _close_run(
+                close_run(
                     engine,
                     outlet,
                     proc.pid,

@@ -26,7 +26,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from monitor import daemon, health, jobs
+from monitor import daemon, health, jobs, lock, recovery
 from monitor.outlets import Schedule, load_outlets
 from storage.db import connect
 from storage.models import CrawlRun
@@ -224,7 +224,7 @@ def test_recover_runs_marks_dead_crawls_and_redoes_them(tmp_path: Path) -> None:
         session.add(_run(1, status="running", pid=dead.pid))
         session.add(CrawlRun(outlet="irna", status="running", pid=os.getpid(), started_at=NOW))
         session.commit()
-    assert daemon.recover_runs(engine, NOW) == {"mehr"}
+    assert recovery.recover_runs(engine, NOW) == {"mehr"}
     with Session(engine) as session:
         statuses = dict(
             session.execute(
@@ -237,12 +237,12 @@ def test_recover_runs_marks_dead_crawls_and_redoes_them(tmp_path: Path) -> None:
 def test_instance_lock_is_exclusive(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'l.db'}"
     with (
-        daemon.instance_lock(url),
-        pytest.raises(daemon.AlreadyRunning, match="already running"),
-        daemon.instance_lock(url),
+        lock.instance_lock(url),
+        pytest.raises(lock.AlreadyRunning, match="already running"),
+        lock.instance_lock(url),
     ):
         pass
-    with daemon.instance_lock(url):  # released with the first holder
+    with lock.instance_lock(url):  # released with the first holder
         pass
 
 
@@ -534,12 +534,12 @@ def test_second_daemon_on_same_database_refuses(
 @pytest.mark.postgres
 def test_instance_lock_on_postgres(pg_url: str) -> None:
     with (
-        daemon.instance_lock(pg_url),
-        pytest.raises(daemon.AlreadyRunning, match="already running"),
-        daemon.instance_lock(pg_url),
+        lock.instance_lock(pg_url),
+        pytest.raises(lock.AlreadyRunning, match="already running"),
+        lock.instance_lock(pg_url),
     ):
         pass
-    with daemon.instance_lock(pg_url):
+    with lock.instance_lock(pg_url):
         pass
 
 
