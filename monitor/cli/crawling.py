@@ -1,0 +1,150 @@
+"""Commands that crawl: one-off crawls, the daemon, the demo and the simulator."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Annotated, Any
+
+import typer
+
+from monitor.cli.base import (
+    DbOpt,
+    FormatOpt,
+    MirrorOpt,
+    OutletsOpt,
+    app,
+    check_format,
+    db_url,
+    err,
+    print_runs,
+)
+from storage.db import connect
+
+
+@app.command()
+def crawl(
+    outlet: Annotated[
+        list[str] | None, typer.Argument(help="Outlet keys; all when omitted.")
+    ] = None,
+    db: DbOpt = None,
+    mirror: MirrorOpt = None,
+    outlets: OutletsOpt = None,
+    trigger: Annotated[str, typer.Option(help="Recorded in crawl_runs.")] = "manual",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no table.")] = False,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Crawl outlets once and print what each one gave.
+
+    Example: monitor crawl mehr tasnim --mirror http://127.0.0.1:8800
+    """
+    check_format(fmt)
+    ids = _crawl_with_progress(
+        outlet,
+        db=db_url(db),
+        mirror=mirror,
+        outlets_file=outlets,
+        trigger=trigger,
+        show=not quiet and fmt == "table",
+    )
+    if not quiet:
+        print_runs(db_url(db), ids, fmt, title="Crawl summary")
+
+
+def _crawl_with_progress(outlets: list[str] | None, *, show: bool, **options: Any) -> list[int]:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from monitor.crawl import run_crawl
+    from monitor.extensions.progress import DISPLAYS
+
+    if not show or not err.is_terminal:
+        return run_crawl(outlets, log_level="WARNING" if show else "ERROR", **options)
+    progress = Progress(
+        TextColumn("{task.description:>8}"),
+        BarColumn(),
+        TextColumn("{task.completed} responses"),
+        TextColumn(
+            "pages {task.fields[pages]} new {task.fields[new]} dup {task.fields[dups]} "
+            "failed {task.fields[failed]}"
+        ),
+        TimeElapsedColumn(),
+        console=err,
+    )
+    DISPLAYS["cli"] = progress
+    with progress:
+        return run_crawl(outlets, log_level="ERROR", extra={"MONITOR_PROGRESS": "cli"}, **options)
+
+
+@app.command()
+def run(
+    db: DbOpt = None,
+    mirror: MirrorOpt = None,
+    outlets: OutletsOpt = None,
+    every: Annotated[
+        float | None, typer.Option(help="Crawl every N seconds, overriding all schedules.")
+    ] = None,
+    outlet: Annotated[
+        list[str] | None, typer.Option("--outlet", help="Only these outlets.")
+    ] = None,
+    log_file: Annotated[str | None, typer.Option(help="Also log to this rotating file.")] = None,
+    grace: Annotated[
+        float, typer.Option(help="Seconds a running crawl gets to finish on SIGTERM.")
+    ] = 30.0,
+) -> None:
+    """Run the scheduler daemon: every outlet on its own schedule until SIGTERM.
+
+    Example: monitor run --every 600 --log-file ~/monitor.log
+    """
+    from monitor.daemon import run_daemon
+
+    code = run_daemon(
+        db=db_url(db),
+        mirror=mirror,
+        every=every,
+        outlets=outlet,
+        outlets_file=outlets,
+        log_file=log_file,
+        grace=grace,
+    )
+    raise typer.Exit(code)
+
+
+@app.command()
+def demo(
+    db: DbOpt = None,
+    port: Annotated[int, typer.Option(help="Simulator port (0 = any free port).")] = 0,
+) -> None:
+    """Start the outlet simulator, crawl every outlet through it, and show what was stored.
+
+    Example: monitor demo --db sqlite:///demo.db
+    """
+    from monitor.simulator import Simulator
+
+    url = db_url(db)
+    connect(url)
+    with Simulator(port=port) as sim:
+        err.print(f"[bold]Outlet simulator[/] serving {sim.url} (a local copy of the outlets)")
+        ids = _crawl_with_progress(None, db=url, mirror=sim.url, trigger="demo", show=True)
+    print_runs(url, ids, "table", title="Demo crawl")
+    err.print(
+        f"\nStored in {url}. Try next:\n"
+        f"  monitor query روسیه --db {url}\n"
+        f"  monitor show <ID> --db {url}\n"
+        f"  monitor sources --db {url}\n"
+        f"  monitor check seeds/000_6d9b418a79da553c.txt --db {url}"
+    )
+
+
+@app.command()
+def simulate(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8800,
+) -> None:
+    """Serve the local outlet simulator until Ctrl-C.
+
+    Example: monitor simulate --port 8800  (then: monitor crawl --mirror http://127.0.0.1:8800)
+    """
+    from monitor.simulator import Simulator
+
+    sim = Simulator(port=port)
+    err.print(f"serving the outlets at http://127.0.0.1:{port}/<host>/<path>; Ctrl-C stops")
+    with contextlib.suppress(KeyboardInterrupt):
+        sim.serve_forever()
