@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from monitor.defaults import user_agent
 from storage.db import connect, default_db_url
 from storage.models import CrawlRun
 
@@ -55,6 +56,8 @@ def crawl_settings(
         settings.set("LOG_LEVEL", log_level, priority="cmdline")
     if extra:
         settings.setdict(extra, priority="cmdline")
+    # The UA follows the contact URL whichever way it was set (env, settings, command line).
+    settings.set("USER_AGENT", user_agent(settings.get("MONITOR_CONTACT_URL")), priority="cmdline")
     return settings
 
 

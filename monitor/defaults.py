@@ -7,6 +7,8 @@ run time except ``monitor.settings``, which copies them into the Scrapy settings
 
 from __future__ import annotations
 
+import os
+
 VERSION = "0.1.0"
 
 # Store: a SQLAlchemy URL; None means $MONITOR_DB or the per-user SQLite file.
@@ -15,8 +17,11 @@ MONITOR_DB: str | None = None
 MONITOR_MIRROR: str | None = None
 # Extra outlet definitions merged over the bundled outlets.toml.
 MONITOR_OUTLETS_FILE: str | None = None
-# Who we are, for the User-Agent header: outlets can reach the operator here.
-MONITOR_CONTACT_URL = "https://github.com/iran-russia-monitor/monitor#contact"
+# Who we are, for the User-Agent header: outlets can reach the operator here. Operators set
+# their own (environment MONITOR_CONTACT_URL, or the setting) so a webmaster reaches them.
+MONITOR_CONTACT_URL = os.environ.get(
+    "MONITOR_CONTACT_URL", "https://github.com/iran-russia-monitor/monitor#contact"
+)
 # Articles whose extraction failed are tried again on later runs, this many times in all.
 MONITOR_MAX_ATTEMPTS = 3
 # Longest Retry-After (seconds) honoured from a 429/503; longer ones are capped.
@@ -26,4 +31,10 @@ MONITOR_TRIGGER = "manual"
 # Show a live progress display (the CLI turns it on when stderr is a terminal).
 MONITOR_PROGRESS = False
 
-USER_AGENT = f"IranRussiaMonitor/{VERSION} (+{MONITOR_CONTACT_URL})"
+
+def user_agent(contact_url: str = MONITOR_CONTACT_URL) -> str:
+    """The User-Agent every request carries: the tool, its version, and how to reach us."""
+    return f"IranRussiaMonitor/{VERSION} (+{contact_url})"
+
+
+USER_AGENT = user_agent()

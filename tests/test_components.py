@@ -167,3 +167,14 @@ def test_sitemap_entries_older_than_the_last_run_are_skipped():
     )
     assert [r.meta["canonical_url"] for r in out] == ["https://www.mehrnews.com/news/6000002"]
     assert out[0].meta["lastmod"] == datetime(2023, 12, 6, 10, tzinfo=UTC)
+
+
+def test_user_agent_names_the_tool_and_the_operators_contact():
+    from monitor.crawl import crawl_settings
+
+    settings = crawl_settings(
+        db="sqlite://", extra={"MONITOR_CONTACT_URL": "mailto:desk@example.org"}
+    )
+    assert settings["USER_AGENT"].startswith("IranRussiaMonitor/")
+    assert settings["USER_AGENT"].endswith("(+mailto:desk@example.org)")
+    assert settings.getbool("ROBOTSTXT_OBEY")
