@@ -189,6 +189,40 @@ def run_size(n: int, blobs: list[bytes], queries: int) -> dict[str, float]:
     }
 
 
+def datasketch_baseline(n: int, queries: int) -> dict[str, float]:
+    """The same stored items and queries in datasketch's MinHashLSH (128 permutations, word
+    3-shingles, threshold 0.5), timed in this process: the reference our figures are ratios to.
+    """
+    import tracemalloc
+
+    from datasketch import MinHash, MinHashLSH
+
+    def minhash(text: str) -> MinHash:
+        words = text.split()
+        m = MinHash(num_perm=128)
+        m.update_batch(" ".join(words[i : i + 3]).encode() for i in range(max(1, len(words) - 2)))
+        return m
+
+    stored = [minhash(synthetic_doc(i)) for i in range(n)]
+    tracemalloc.start()
+    lsh = MinHashLSH(threshold=0.5, num_perm=128)
+    for i, m in enumerate(stored):
+        lsh.insert(i, m)
+    size, _peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rng = np.random.default_rng(7)
+    near = [_near_copy(synthetic_doc(int(i)), rng) for i in rng.choice(n, queries // 2, False)]
+    texts = near + [synthetic_doc(2 * 10**9 + k) for k in range(queries - len(near))]
+    probes = [minhash(t) for t in texts]
+    times = []
+    for m in probes:
+        t0 = time.perf_counter()
+        lsh.query(m)
+        times.append(time.perf_counter() - t0)
+    t = np.array(times) * 1000
+    return {"median_ms": float(np.median(t)), "bytes_per_item": size / n}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
@@ -221,8 +255,16 @@ def main(argv: list[str] | None = None) -> int:
             f"add median {r['add_median_ms']:.3f} ms (mean {r['add_mean_ms']:.3f}), "
             f"tail merge {r['merge_s']:.2f} s"
         )
+    smallest = rows[0]
+    base = datasketch_baseline(smallest["n"], min(args.queries, 1000))
+    print(
+        f"baseline datasketch MinHashLSH at n={smallest['n']:,}: check median "
+        f"{base['median_ms']:.3f} ms, index {base['bytes_per_item']:.0f} B/item; ours/baseline: "
+        f"check {smallest['median_ms'] / base['median_ms']:.2f}x, "
+        f"memory {smallest['bytes_per_item'] / base['bytes_per_item']:.2f}x"
+    )
     if args.json:
-        print(json.dumps({"throughput": tp, "sizes": rows}, indent=1))
+        print(json.dumps({"throughput": tp, "sizes": rows, "baseline": base}, indent=1))
     return 0
 
 
