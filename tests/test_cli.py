@@ -113,3 +113,20 @@ def test_listing_commands_speak_json(db_url: str):
     assert {s["outlet"] for s in sources} >= {"mehr", "irna", "tasnim", "isna"}
     assert json.loads(run_monitor("runs", "--db", db_url, "--format", "json").stdout) == []
     assert json.loads(run_monitor("query", "--db", db_url, "--format", "json").stdout) == []
+
+
+def test_scrapy_list_works_from_the_repository_root():
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "scrapy", "list"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert {"mehr", "irna", "isna", "tasnim", "jamejam", "alalam", "fars"} <= set(
+        proc.stdout.split()
+    )

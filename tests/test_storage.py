@@ -85,3 +85,21 @@ def test_postgresql_works_the_same(pg_url):
 def test_a_bad_url_is_one_clear_error():
     with pytest.raises(StoreError, match="not a database URL"):
         connect("not a url at all")
+
+
+def test_fingerprints_of_another_normalizer_version_are_remade_on_load(tmp_path):
+    """A hazm upgrade or a rule change re-fingerprints the store instead of missing silently."""
+    from sqlalchemy import update
+
+    from monitor.dedup import fingerprint
+    from storage.index import load_index
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = connect(url)
+    with Session(engine) as s:
+        s.execute(update(Fingerprint).values(version="canon-0+hazm-0.0", data=b"stale"))
+        s.commit()
+        index = load_index(s)
+        versions = set(s.scalars(select(Fingerprint.version)))
+    assert versions == {fingerprint("").version}
+    assert len(index) == 5

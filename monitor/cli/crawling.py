@@ -111,6 +111,10 @@ def run(
 @app.command()
 def demo(
     db: DbOpt = None,
+    mirror: Annotated[
+        str | None,
+        typer.Option(help="Crawl this running mirror instead of starting the simulator."),
+    ] = None,
     port: Annotated[int, typer.Option(help="Simulator port (0 = any free port).")] = 0,
 ) -> None:
     """Start the outlet simulator, crawl every outlet through it, and show what was stored.
@@ -121,9 +125,13 @@ def demo(
 
     url = db_url(db)
     connect(url)
-    with Simulator(port=port) as sim:
-        err.print(f"[bold]Outlet simulator[/] serving {sim.url} (a local copy of the outlets)")
-        ids = _crawl_with_progress(None, db=url, mirror=sim.url, trigger="demo", show=True)
+    if mirror:
+        err.print(f"crawling the outlets through the mirror at {mirror}")
+        ids = _crawl_with_progress(None, db=url, mirror=mirror, trigger="demo", show=True)
+    else:
+        with Simulator(port=port) as sim:
+            err.print(f"[bold]Outlet simulator[/] serving {sim.url} (a local copy of the outlets)")
+            ids = _crawl_with_progress(None, db=url, mirror=sim.url, trigger="demo", show=True)
     print_runs(url, ids, "table", title="Demo crawl")
     err.print(
         f"\nStored in {url}. Try next:\n"
