@@ -65,3 +65,12 @@ def instance_lock(db: str) -> Iterator[None]:
             conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": PG_LOCK_KEY})
             conn.commit()
     engine.dispose()
+
+
+def daemon_running(db: str) -> bool:
+    """Whether a daemon holds this database's lock now (taken and released at once if free)."""
+    try:
+        with instance_lock(db):
+            return False
+    except AlreadyRunning:
+        return True

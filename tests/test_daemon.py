@@ -8,6 +8,7 @@ They poll the SQLite file (bounded waits), never sleep a fixed time.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import signal
 import sqlite3
@@ -529,6 +530,28 @@ def test_second_daemon_on_same_database_refuses(
     assert "already running" in second.stderr, second.stderr[-2000:]
     assert second.returncode != 0
     assert d1.proc.poll() is None  # the first one is unaffected
+    # `monitor status` tells whether a daemon is alive, without disturbing it.
+    status = subprocess.run(
+        [sys.executable, "-m", "monitor", "status", "--db", db_url, "--format", "json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert all(row["daemon_running"] for row in json.loads(status.stdout))
+    assert lock.read_text().strip() == str(d1.proc.pid)
+    d1.proc.terminate()
+    d1.proc.wait(60)
+    status = subprocess.run(
+        [sys.executable, "-m", "monitor", "status", "--db", db_url, "--format", "json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert not any(row["daemon_running"] for row in json.loads(status.stdout))
 
 
 @pytest.mark.postgres

@@ -89,6 +89,9 @@ def run(
     grace: Annotated[
         float, typer.Option(help="Seconds a running crawl gets to finish on SIGTERM.")
     ] = 30.0,
+    time_limit: Annotated[
+        float, typer.Option(help="Seconds one crawl may run before it is stopped.")
+    ] = 1800.0,
 ) -> None:
     """Run the scheduler daemon: every outlet on its own schedule until SIGTERM.
 
@@ -104,6 +107,7 @@ def run(
         outlets_file=outlets,
         log_file=log_file,
         grace=grace,
+        time_limit=time_limit,
     )
     raise typer.Exit(code)
 

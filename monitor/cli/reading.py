@@ -217,9 +217,15 @@ def status(outlets: OutletsOpt = None, db: DbOpt = None, fmt: FormatOpt = "table
     from sqlalchemy.orm import Session
 
     from monitor.health import outlet_health
+    from monitor.lock import daemon_running
 
     check_format(fmt)
-    with Session(connect(db_url(db))) as session:
+    url = db_url(db)
+    with Session(connect(url)) as session:
         rows = outlet_health(session, load_outlets(outlets), datetime.now(UTC))
+    running = daemon_running(url)
+    for row in rows:
+        row["daemon_running"] = running
     cols = ["outlet", "last_run", "last_status", "articles", "next_run", "warnings"]
-    render.emit(rows, fmt, title="Outlet status", columns=cols if fmt == "table" else None)
+    title = "Outlet status (daemon running)" if running else "Outlet status (no daemon running)"
+    render.emit(rows, fmt, title=title, columns=cols if fmt == "table" else None)
