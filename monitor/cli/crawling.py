@@ -18,7 +18,7 @@ from monitor.cli.base import (
     err,
     print_runs,
 )
-from storage.db import connect
+from storage.db import connect, default_db_url
 
 
 @app.command()
@@ -137,12 +137,14 @@ def demo(
             err.print(f"[bold]Outlet simulator[/] serving {sim.url} (a local copy of the outlets)")
             ids = _crawl_with_progress(None, db=url, mirror=sim.url, trigger="demo", show=True)
     print_runs(url, ids, "table", title="Demo crawl")
+    opt = "" if url == default_db_url() else f" --db {url}"
     err.print(
         f"\nStored in {url}. Try next:\n"
-        f"  monitor query روسیه --db {url}\n"
-        f"  monitor show <ID> --db {url}\n"
-        f"  monitor sources --db {url}\n"
-        f"  monitor check seeds/000_6d9b418a79da553c.txt --db {url}"
+        f"  monitor query روسیه{opt}\n"
+        f"  monitor show <ID>{opt}\n"
+        f"  monitor sources{opt}\n"
+        f"  monitor check seeds/000_6d9b418a79da553c.txt{opt}",
+        markup=False,
     )
 
 
