@@ -6,6 +6,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from monitor.defaults import USER_AGENT
 from monitor.judge import Judge, fingerprint_text
@@ -36,15 +37,29 @@ def expand_paths(paths: list[str]) -> list[str]:
     return out
 
 
-def read_page(source: str) -> tuple[bytes, str | None, str | None]:
-    """(bytes, declared charset, URL) of a file or an http(s) URL (10 MiB at most)."""
+def read_page(source: str, mirror: str | None = None) -> tuple[bytes, str | None, str | None]:
+    """(bytes, declared charset, URL) of a file or an http(s) URL (10 MiB at most).
+
+    With ``mirror`` an outlet URL is fetched from the mirror (the simulator) and keeps its
+    real URL, exactly as the crawler does it.
+    """
     if source.startswith(("http://", "https://")):
-        req = urllib.request.Request(source, headers={"User-Agent": USER_AGENT})
+        from monitor.middlewares.mirror import mirrored_url
+
+        fetch = mirrored_url(mirror, source) if mirror else source
+        req = urllib.request.Request(quote_iri(fetch), headers={"User-Agent": USER_AGENT})
         with urllib.request.urlopen(req, timeout=30) as resp:
             body = resp.read(MAX_BYTES + 1)
-            return body[:MAX_BYTES], resp.headers.get_content_charset(), resp.geturl()
+            real = source if mirror else resp.geturl()
+            return body[:MAX_BYTES], resp.headers.get_content_charset(), real
     data = Path(source).read_bytes()
     return data[:MAX_BYTES], None, None
+
+
+def quote_iri(url: str) -> str:
+    """Percent-encode a URL's non-ASCII path (Persian slugs) for the HTTP request line."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=quote(parts.path, safe="/%:@")))
 
 
 def page_text_file(source: str, body: bytes) -> bool:
@@ -53,17 +68,24 @@ def page_text_file(source: str, body: bytes) -> bool:
 
 
 def check_pages(
-    sources: list[str], *, db: str, outlets_file: str | None = None, url: str | None = None
+    sources: list[str],
+    *,
+    db: str,
+    outlets_file: str | None = None,
+    url: str | None = None,
+    mirror: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """One verdict dict per page; the judge (index, relevance model) is loaded once."""
     from monitor.outlets import load_outlets
 
     judge = Judge(connect(db), load_outlets(outlets_file))
     for source in sources:
-        yield check_one(judge, source, url)
+        yield check_one(judge, source, url, mirror)
 
 
-def check_one(judge: Judge, source: str, url: str | None = None) -> dict[str, Any]:
+def check_one(
+    judge: Judge, source: str, url: str | None = None, mirror: str | None = None
+) -> dict[str, Any]:
     from sqlalchemy.orm import Session
 
     from monitor.dates import to_jalali
@@ -72,7 +94,7 @@ def check_one(judge: Judge, source: str, url: str | None = None) -> dict[str, An
 
     result: dict[str, Any] = {"file": source}
     try:
-        body, declared, fetched_url = read_page(source)
+        body, declared, fetched_url = read_page(source, mirror)
     except OSError as exc:
         return {**result, "error": f"cannot read: {exc}"}
     page_url = (

@@ -10,6 +10,7 @@ from monitor import render
 from monitor.cli.base import (
     DbOpt,
     FormatOpt,
+    MirrorOpt,
     OutletsOpt,
     UserError,
     app,
@@ -30,6 +31,7 @@ def check(
     ] = None,
     db: DbOpt = None,
     outlets: OutletsOpt = None,
+    mirror: MirrorOpt = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="json | jsonl")] = "json",
 ) -> None:
     """Judge pages without storing them: extraction, relevance, duplicate of a seed or article.
@@ -45,7 +47,7 @@ def check(
     if url and len(files) > 1:
         raise UserError("--url names one page; give one file with it")
     failed = 0
-    results = check_pages(files, db=db_url(db), outlets_file=outlets, url=url)
+    results = check_pages(files, db=db_url(db), outlets_file=outlets, url=url, mirror=mirror)
     many = len(files) > 1 or fmt == "jsonl"
     for result in results:
         failed += bool(result.get("error"))
