@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from monitor.outlets import Outlet, load_outlets, outlet_for_url
 from storage.index import load_index
 from storage.models import Article, Fingerprint, Sighting
+from storage.writes import fingerprint_input
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +33,8 @@ class Duplicate:
 
 
 def fingerprint_text(extracted: Any) -> str:
-    """Lead and body, never the headline: republishers rewrite headlines."""
-    return "\n".join(part for part in (extracted.lead, extracted.text) if part)
+    """The extracted page's fingerprint input (see ``storage.writes.fingerprint_input``)."""
+    return fingerprint_input(extracted.lead, extracted.text)
 
 
 class Judge:

@@ -13,9 +13,14 @@ from monitor.normalize import canonical_text
 from storage.models import Article, Fingerprint, HttpValidator, Revision, SeenUrl, Sighting, utcnow
 
 
+def fingerprint_input(lead: str | None, body: str | None) -> str:
+    """What every page and article is fingerprinted on: lead and body, never the headline
+    (republishers rewrite headlines)."""
+    return "\n".join(part for part in (lead, body) if part)
+
+
 def fingerprint_source(article: Article) -> str:
-    """The text a stored article is fingerprinted on: lead and body, never the headline."""
-    return "\n".join(part for part in (article.lead, article.body) if part)
+    return fingerprint_input(article.lead, article.body)
 
 
 def save_fingerprint(
