@@ -341,7 +341,7 @@ def extract(
         date_source=date_source,
         author=_author(page, metas),
         tags=_tags(page, metas),
-        cited_source=_cited_source(body_text),
+        cited_source=_cited_source(body_text) or _dateline_source(page, body[0]),
         modified=_modified(metas),
     )
 
@@ -379,6 +379,25 @@ def _body_lines(page: _Page, url: str, outlet: Any) -> tuple[list[str], str]:
             f"body too short: {chars} characters of page text, minimum {MIN_BODY_CHARS}"
         )
     return [], f"trafilatura found no main text in {chars} characters of page text"
+
+
+def _dateline_source(page: _Page, first_body_line: str) -> str | None:
+    """The source in a dateline above the body ("العالم - ایران"), where the body names none.
+
+    Such a line sits outside the article text, so it is looked for among the page's short
+    text blocks before the body's first line: the article credits nobody else there.
+    """
+    for el in page.tree.iter("div", "span", "p", "li"):
+        if el.getparent() is None or len(el):  # only leaf blocks: no menus of links
+            continue
+        line = page.text(el).strip()
+        if not line:
+            continue
+        if first_body_line.startswith(line[:40]):
+            return None  # reached the body
+        if len(line.split()) <= 5 and " - " in line and (name := _cited_source(line)):
+            return name
+    return None
 
 
 def _cited_source(text: str) -> str | None:

@@ -164,3 +164,19 @@ def test_http_charset_is_passed_to_the_decoder() -> None:
     body = html.replace("ی", "ي").replace("ک", "ك").encode("cp1256", errors="xmlcharrefreplace")
     got = extract(body, page["url"], OUTLETS["jamejam"], charset="text/html; charset=windows-1256")
     assert got.title == page["title"]
+
+
+def test_a_dateline_above_the_body_names_the_source():
+    """Al-Alam credits itself in a dateline outside the article text ("العالم - ایران")."""
+    html = (
+        '<html lang="fa"><head><meta charset="utf-8"><title>t</title></head><body>'
+        "<h1>رایزنی معاون وزیر خارجه ایران در مسکو</h1>"
+        '<div class="news-date">سه شنبه 30 اردیبهشت 1404 - 15:30</div>'
+        '<div class="news-service">العالم - ایران</div>'
+        '<div class="news-text"><p>معاون وزیر امور خارجه کشورمان در سفر به مسکو با سرگئی ریابکوف'
+        " دیدار و درباره همکاری‌های دوجانبه گفت‌وگو کرد.</p><p>دو طرف بر ادامه رایزنی‌ها تأکید"
+        " کردند.</p></div></body></html>"
+    )
+    got = extract(html, "https://fa.alalam.ir/news/4230472/x")
+    assert got.cited_source == "العالم"
+    assert "العالم - ایران" not in got.text
