@@ -125,7 +125,7 @@ def check_one(
         "published_jalali": to_jalali(published) if published else None,
         "date_source": extracted.date_source,
         "author": extracted.author,
-        "cited_source": _cited(extracted),
+        "cited_source": extracted.cited_source,
         "text": extracted.text,
         "relevant": bool(rel.relevant),
         "relevance": {"score": round(float(rel.score), 4), "reasons": list(rel.reasons)},
@@ -134,13 +134,8 @@ def check_one(
     }
 
 
-def _cited(extracted: Any) -> str | None:
-    from monitor.attribution import cited_source
-
-    return getattr(extracted, "cited_source", None) or cited_source(extracted.text)
-
-
 def _text_as_extracted(text: str) -> Any:
+    from monitor.attribution import cited_source
     from monitor.extract import Extracted
     from monitor.normalize import display_text
 
@@ -148,6 +143,7 @@ def _text_as_extracted(text: str) -> Any:
     lines = text.splitlines()
     title = lines[0] if lines else ""
     return Extracted(
+        cited_source=cited_source(text),
         title=title,
         text="\n".join(lines[1:]) or title,
         lead=None,

@@ -16,7 +16,6 @@ from storage.writes import mark_seen, record_sighting
 
 class DedupPipeline(Stage):
     def process_item(self, item: PageItem) -> PageItem:
-        from monitor.attribution import cited_source
         from monitor.dedup import fingerprint
 
         extracted = item.extracted
@@ -41,7 +40,7 @@ class DedupPipeline(Stage):
                 score=dup.score,
                 title=extracted.title,
                 published=extracted.published,
-                cited_source=cited_source(extracted.text),
+                cited_source=extracted.cited_source,
                 body=fingerprint_text(extracted),
             )
             mark_seen(

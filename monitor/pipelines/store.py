@@ -12,7 +12,6 @@ from storage.writes import ArticleData, mark_seen, upsert_article
 
 class StorePipeline(Stage):
     def process_item(self, item: PageItem) -> PageItem:
-        from monitor.attribution import cited_source
         from monitor.dates import to_jalali
 
         ex, rel = item.extracted, item.relevance
@@ -24,7 +23,7 @@ class StorePipeline(Stage):
             body=ex.text,
             lead=ex.lead,
             author=ex.author,
-            cited_source=getattr(ex, "cited_source", None) or cited_source(ex.text),
+            cited_source=ex.cited_source,
             tags=list(ex.tags or []),
             published=ex.published,
             published_jalali=to_jalali(ex.published) if ex.published else None,
