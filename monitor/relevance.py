@@ -124,6 +124,8 @@ class RelevanceModel:
         self.weak = _Lexicon(config["relations"].get("weak", []), _RELATION_SUFFIXES)
         self.off_topic = _Lexicon(config.get("off_topic", {}).get("terms", []))
         self.others = _Lexicon(config.get("other_countries", {}).get("terms", []))
+        self.implicit = _Lexicon(config["iran"].get("implicit", []))
+        self.nationalities = _Lexicon(config.get("other_countries", {}).get("adjectives", []))
         self.ignore = _Lexicon(config.get("ignore", {}).get("phrases", []))
 
     @classmethod
@@ -151,7 +153,7 @@ class RelevanceModel:
             place=place,
             iran=names(self.iran, actor_toks),
             russia=names(self.russia, actor_toks),
-            iran_adj=names(self.iran_adj, actor_toks),
+            iran_adj=names(self.iran_adj, actor_toks) + self._implicit_iranian(toks),
             russia_adj=names(self.russia_adj, actor_toks),
             pair=pair,
             relations=names(self.relations, toks),
@@ -159,6 +161,26 @@ class RelevanceModel:
             off_topic=names(self.off_topic, toks),
             others=len(self.others.find(toks)),
         )
+
+    def _implicit_iranian(self, toks: list[str]) -> list[str]:
+        """Unqualified official titles ("وزیر نفت"), which Iranian outlets use for their own.
+
+        A title followed by a country, nationality or actor of any side ("وزیر خارجه روسیه"),
+        or with a name just before it ("بلینکن، وزیر خارجه"), belongs to that party and is not
+        counted; "سفر وزیر نفت به مسکو" is a destination, not a qualification.
+        """
+        hits = self.implicit.find(toks)
+        if not hits:
+            return []
+        qualified: set[int] = set()
+        for lex in (self.iran, self.russia, self.russia_adj, self.others, self.nationalities):
+            for start, end, _ in lex.find(toks):
+                qualified.update(range(start, end))
+        return [
+            self.implicit.display[key]
+            for start, end, key in hits
+            if not qualified.intersection(range(max(0, start - 2), end + 1))
+        ]
 
     def _split(self, title: str, text: str, lead: str | None) -> list[_Sentence]:
         """Sentences by place: title, lead, the body's first sentence (lede), body."""

@@ -118,3 +118,21 @@ def test_lede_and_one_party_headline(model: RelevanceModel) -> None:
     assert verdict.relevant
     assert any(r.startswith("bilateral sentence in lede (+0.30)") for r in verdict.reasons)
     assert "russia actor and relations term in title (+0.15)" in verdict.reasons
+
+
+@pytest.mark.parametrize(
+    ("title", "relevant"),
+    [
+        ("سفر وزیر نفت به مسکو برای امضای قرارداد سوآپ گاز", True),
+        ("رایزنی تلفنی رئیس جمهور با پوتین", True),
+        ("سفر وزیر خارجه روسیه به پکن برای گفت‌وگو با همتای چینی", False),
+        ("رئیس جمهور روسیه: آماده مذاکره با اوکراین هستیم", False),
+        ("وزیر خارجه ترکیه در مسکو با لاوروف دیدار کرد", False),
+    ],
+)
+def test_unqualified_titles_are_iranian_qualified_ones_are_not(
+    model: RelevanceModel, title: str, relevant: bool
+) -> None:
+    """Iranian outlets leave their own officials' country unsaid ("وزیر نفت"); a title with a
+    country or nationality right after it belongs to that country."""
+    assert model.score(title, title).relevant is relevant
