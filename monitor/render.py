@@ -43,13 +43,15 @@ def emit(
     fmt: str,
     *,
     title: str | None = None,
-    columns: Sequence[str] | None = None,
+    table_columns: Sequence[str] | None = None,
     console: Console | None = None,
 ) -> None:
     """Print rows as a table (people) or json/jsonl/csv (programs) on stdout."""
     # Pipes get a fixed width rather than rich's 80 columns, so headings are not cut.
     console = console or Console(width=None if Console().is_terminal else 160)
-    columns = list(columns or (rows[0].keys() if rows else []))
+    # People get the chosen columns; programs (json, jsonl, csv) get every field.
+    every = list(rows[0].keys()) if rows else []
+    columns = list(table_columns or every) if fmt == "table" else every
     if fmt == "json":
         print(json.dumps(list(rows), ensure_ascii=False, default=_default, indent=2))
     elif fmt == "jsonl":

@@ -98,7 +98,7 @@ def print_runs(db: str, ids: list[int], fmt: str, title: str) -> None:
         runs = session.scalars(select(CrawlRun).where(CrawlRun.id.in_(ids))).all()
         rows = [run_row(r) for r in sorted(runs, key=lambda r: r.outlet)]
     cols = ["outlet", "status", *RUN_COUNTS]
-    render.emit(rows, fmt, title=title, columns=cols if fmt == "table" else None)
+    render.emit(rows, fmt, title=title, table_columns=cols)
 
 
 def run_row(r: Any) -> dict[str, Any]:

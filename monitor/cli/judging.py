@@ -85,5 +85,5 @@ def recheck(
         rows,
         fmt,
         title=f"{len(rows)} decisions would change",
-        columns=["what", "id", "url", "was", "now"] if fmt == "table" else None,
+        table_columns=["what", "id", "url", "was", "now"],
     )

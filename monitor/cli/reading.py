@@ -64,7 +64,7 @@ def query(
             if include_duplicates:
                 rows.extend(_sighting_row(s) for s in a.sightings)
     cols = ["id", "outlet", "published", "title", "also"]
-    render.emit(rows, fmt, title=f"{len(found)} articles", columns=cols if fmt == "table" else None)
+    render.emit(rows, fmt, title=f"{len(found)} articles", table_columns=cols)
 
 
 def _article_row(a: Any) -> dict[str, Any]:
@@ -183,7 +183,7 @@ def sources(outlets: OutletsOpt = None, db: DbOpt = None, fmt: FormatOpt = "tabl
                 }
             )
     cols = ["outlet", "name", "schedule", "feeds", "articles", "sightings", "last_run"]
-    render.emit(rows, fmt, title="Outlets", columns=cols if fmt == "table" else None)
+    render.emit(rows, fmt, title="Outlets", table_columns=cols)
 
 
 @app.command()
@@ -205,7 +205,7 @@ def runs(
     with Session(connect(db_url(db))) as session:
         rows = [run_row(r) for r in list_runs(session, outlet, limit)]
     cols = ["id", "outlet", "status", "started_at", *RUN_COUNTS]
-    render.emit(rows, fmt, title="Crawl runs", columns=cols if fmt == "table" else None)
+    render.emit(rows, fmt, title="Crawl runs", table_columns=cols)
 
 
 @app.command()
@@ -228,4 +228,4 @@ def status(outlets: OutletsOpt = None, db: DbOpt = None, fmt: FormatOpt = "table
         row["daemon_running"] = running
     cols = ["outlet", "last_run", "last_status", "articles", "next_run", "warnings"]
     title = "Outlet status (daemon running)" if running else "Outlet status (no daemon running)"
-    render.emit(rows, fmt, title=title, columns=cols if fmt == "table" else None)
+    render.emit(rows, fmt, title=title, table_columns=cols)
