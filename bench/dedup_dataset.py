@@ -28,7 +28,7 @@ from pathlib import Path
 SEED = 20240117
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("MONITOR_SHARED", ROOT.parent / "shared"))
-FEED_FILE = SHARED / "fixtures" / "real" / "hamshahri_feed_items.json"
+FEED_FILE = ROOT / "bench" / "data" / "hamshahri_feed_items.json"  # copy of the shared fixture
 N_OTHER = 8
 N_FILLER = 80
 VARIANTS_PER_SEED = 6

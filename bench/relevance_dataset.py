@@ -10,7 +10,6 @@ Negatives: all 1,102 real Hamshahri feed items (minus any labelled positive in
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,9 +17,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
-SHARED = Path(os.environ.get("MONITOR_SHARED", ROOT.parent / "shared"))
 SEEDS = ROOT / "seeds"
-HAMSHAHRI = SHARED / "fixtures" / "real" / "hamshahri_feed_items.json"
+HAMSHAHRI = ROOT / "bench" / "data" / "hamshahri_feed_items.json"  # copy of the shared fixture
 
 
 @dataclass(frozen=True)
@@ -86,11 +84,8 @@ def hamshahri_items(
 
 
 def load_dataset() -> list[LabelledItem]:
-    """Every labelled item; the Hamshahri part is skipped when the shared fixtures are absent."""
-    items = [*seed_items(), *handmade_items()]
-    if HAMSHAHRI.exists():
-        items.extend(hamshahri_items())
-    return items
+    """Every labelled item: seeds, hand-made snippets and the real Hamshahri feed items."""
+    return [*seed_items(), *handmade_items(), *hamshahri_items()]
 
 
 if __name__ == "__main__":

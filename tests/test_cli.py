@@ -12,7 +12,7 @@ from monitor.cli import app
 from tests.conftest import run_monitor
 
 ROOT = Path(__file__).resolve().parent.parent
-REAL = ROOT.parent / "shared" / "fixtures" / "real"
+REAL = ROOT / "tests" / "golden" / "real"  # the saved ISNA and Tasnim pages
 COMMANDS = [
     "crawl",
     "run",

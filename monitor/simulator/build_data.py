@@ -25,7 +25,9 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 REPO = HERE.parents[1]
 DEFAULT_SEEDS = REPO / "seeds"
-DEFAULT_HAMSHAHRI = Path("/work/shared/fixtures/real/hamshahri_feed_items.json")
+DEFAULT_HAMSHAHRI = (
+    Path(__file__).resolve().parents[2] / "bench" / "data" / "hamshahri_feed_items.json"
+)
 TEHRAN = timezone(timedelta(hours=3, minutes=30))
 OUTLETS = ("mehr", "irna", "isna", "tasnim", "jamejam", "alalam", "fars", "irib")
 TARGET_PER_OUTLET = 34  # batch-0 articles per outlet, unrelated items fill the rest
