@@ -5,12 +5,15 @@ from __future__ import annotations
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from monitor.defaults import USER_AGENT
-from monitor.judge import Judge, fingerprint_text
-from storage.db import connect
+from monitor.judge import Judge
+from monitor.store import open_store
+
+if TYPE_CHECKING:
+    from monitor.extract import Extracted
 
 PAGE_SUFFIXES = {".html", ".htm", ".xhtml", ".txt", ""}
 MAX_BYTES = 10 * 1024 * 1024
@@ -74,11 +77,13 @@ def check_pages(
     outlets_file: str | None = None,
     url: str | None = None,
     mirror: str | None = None,
+    seeds: str | None = None,
+    terms: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """One verdict dict per page; the judge (index, relevance model) is loaded once."""
     from monitor.outlets import load_outlets
 
-    judge = Judge(connect(db), load_outlets(outlets_file))
+    judge = Judge(open_store(db, seeds), load_outlets(outlets_file), terms)
     for source in sources:
         yield check_one(judge, source, url, mirror)
 
@@ -86,11 +91,12 @@ def check_pages(
 def check_one(
     judge: Judge, source: str, url: str | None = None, mirror: str | None = None
 ) -> dict[str, Any]:
+    """The crawl's verdict on one page (``judge_page``), as a JSON-ready dict."""
     from sqlalchemy.orm import Session
 
     from monitor.dates import to_jalali
-    from monitor.dedup import fingerprint
-    from monitor.extract import ExtractionError
+    from monitor.items import PageItem
+    from monitor.verdict import Outcome, judge_page
 
     result: dict[str, Any] = {"file": source}
     try:
@@ -101,25 +107,30 @@ def check_one(
         url or fetched_url or (source if "://" in source else f"file://{Path(source).resolve()}")
     )
     outlet = judge.outlet_of(page_url)
-    try:
-        if page_text_file(source, body):
-            extracted = _text_as_extracted(body.decode("utf-8", errors="replace"))
-        else:
-            extracted = judge.extract(body, page_url, declared, outlet)
-    except ExtractionError as exc:
-        return {**result, "url": page_url, "error": f"not extracted: {exc.reason}"}
-    canonical = outlet.canonical_url(page_url) if outlet else None
+    canonical = (outlet.canonical_url(page_url) if outlet else None) or page_url
+    item = PageItem(
+        url=page_url,
+        canonical_url=canonical,
+        outlet=outlet.key if outlet else "",
+        body=body,
+        encoding=declared,
+    )
+    if page_text_file(source, body):
+        item.extracted = _text_as_extracted(body.decode("utf-8", errors="replace"))
     with Session(judge.engine) as session:
-        dup = judge.url_duplicate(session, canonical)
-    if dup is None:
-        dup = judge.text_duplicate(fingerprint(fingerprint_text(extracted)))
-    rel = judge.relevance(extracted)
+        verdict = judge_page(judge, item, session)
+    if verdict.outcome is Outcome.NOT_EXTRACTED or verdict.extracted is None:
+        return {**result, "url": page_url, "error": verdict.reason}
+    extracted, rel = verdict.extracted, verdict.relevance
     published = extracted.published
     return {
         **result,
         "url": page_url,
-        "canonical_url": canonical,
+        "canonical_url": canonical if outlet else None,
         "outlet": outlet.key if outlet else None,
+        "verdict": verdict.outcome.name.lower(),
+        "reason": verdict.reason,
+        "language": verdict.language,
         "title": extracted.title,
         "published": published.isoformat() if published else None,
         "published_jalali": to_jalali(published) if published else None,
@@ -127,14 +138,22 @@ def check_one(
         "author": extracted.author,
         "cited_source": extracted.cited_source,
         "text": extracted.text,
-        "relevant": bool(rel.relevant),
-        "relevance": {"score": round(float(rel.score), 4), "reasons": list(rel.reasons)},
-        "duplicate": judge.describe(dup),
+        "relevant": verdict.relevant,
+        "relevance": (
+            {
+                "score": round(float(rel.score), 4),
+                "reasons": [*verdict.notes, *rel.reasons],
+                "version": getattr(rel, "version", None),
+            }
+            if rel is not None
+            else None
+        ),
+        "duplicate": judge.describe(verdict.duplicate),
         "error": None,
     }
 
 
-def _text_as_extracted(text: str) -> Any:
+def _text_as_extracted(text: str) -> Extracted:
     from monitor.attribution import cited_source
     from monitor.extract import Extracted
     from monitor.normalize import display_text

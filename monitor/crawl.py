@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.defaults import user_agent
+from monitor.store import open_store
 from storage.db import connect, default_db_url
 from storage.models import CrawlRun
 
@@ -41,11 +42,19 @@ def crawl_settings(
     log_level: str | None = None,
     extra: dict[str, Any] | None = None,
 ):  # type: ignore[no-untyped-def]
-    """Project settings with the command line's choices applied (pure apart from reading them)."""
+    """Project settings with the command line's choices applied.
+
+    This and the CLI are the only readers of environment variables: ``MONITOR_DB``,
+    ``MONITOR_SEEDS``, ``MONITOR_CONTACT_URL`` and ``MONITOR_TOPIC_TERMS`` become settings here,
+    and components read only ``crawler.settings``.
+    """
     from scrapy.utils.project import get_project_settings
 
     settings = get_project_settings()
-    settings.set("MONITOR_DB", db or default_db_url(), priority="cmdline")
+    for name in ("MONITOR_SEEDS", "MONITOR_CONTACT_URL", "MONITOR_TOPIC_TERMS"):
+        if value := os.environ.get(name):
+            settings.set(name, value, priority="cmdline")
+    settings.set("MONITOR_DB", db or os.environ.get("MONITOR_DB") or default_db_url(), "cmdline")
     settings.set("MONITOR_TRIGGER", trigger, priority="cmdline")
     if outlets_file:
         settings.set("MONITOR_OUTLETS_FILE", outlets_file, priority="cmdline")
@@ -85,7 +94,7 @@ def run_crawl(outlets: Sequence[str] | None = None, **options: Any) -> list[int]
 
     settings = crawl_settings(**options)
     db = settings.get("MONITOR_DB")
-    connect(db)  # create, migrate and seed before any spider opens
+    open_store(db, settings.get("MONITOR_SEEDS"))  # create, migrate, seed before any spider
     root = logging.getLogger()
     for handler in list(root.handlers):  # Scrapy installs its own, honouring LOG_LEVEL
         root.removeHandler(handler)

@@ -39,6 +39,7 @@ from monitor.jobs import JOB_DEFAULTS, JOBS_TABLE, build_trigger, crawl_command,
 from monitor.lock import AlreadyRunning, instance_lock
 from monitor.outlets import load_outlets
 from monitor.recovery import busy_elsewhere, close_run, recover_runs
+from monitor.store import open_store
 from storage.db import StoreError, connect, make_engine
 from storage.models import utcnow
 
@@ -344,7 +345,7 @@ def _serve(
     grace: float,
     time_limit: float,
 ) -> int:
-    engine = connect(db)  # migrate + seed before any child races to do it
+    engine = open_store(db)  # migrate + seed before any child races to do it
     redo = recover_runs(engine)
     global _STATE
     _STATE = _State()

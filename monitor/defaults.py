@@ -7,8 +7,6 @@ run time except ``monitor.settings``, which copies them into the Scrapy settings
 
 from __future__ import annotations
 
-import os
-
 VERSION = "0.1.0"
 
 # Store: a SQLAlchemy URL; None means $MONITOR_DB or the per-user SQLite file.
@@ -19,9 +17,14 @@ MONITOR_MIRROR: str | None = None
 MONITOR_OUTLETS_FILE: str | None = None
 # Who we are, for the User-Agent header: outlets can reach the operator here. Operators set
 # their own (environment MONITOR_CONTACT_URL, or the setting) so a webmaster reaches them.
-MONITOR_CONTACT_URL = os.environ.get(
-    "MONITOR_CONTACT_URL", "https://github.com/iran-russia-monitor/monitor#contact"
-)
+MONITOR_CONTACT_URL = "https://github.com/iran-russia-monitor/monitor#contact"
+# Topic terms of the relevance model; None means the bundled monitor/data/topic_terms.toml.
+MONITOR_TOPIC_TERMS: str | None = None
+# The seed articles' folder; None means the bundled seeds.
+MONITOR_SEEDS: str | None = None
+# Keep the extracted text of judged pages this many days (None: forever), so a better
+# relevance model can recover what an older one missed (``monitor recheck --relevance``).
+MONITOR_KEEP_JUDGED_DAYS: int | None = None
 # Articles whose extraction failed are tried again on later runs, this many times in all.
 MONITOR_MAX_ATTEMPTS = 3
 # Longest Retry-After (seconds) honoured from a 429/503; longer ones are capped.

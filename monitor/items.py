@@ -4,29 +4,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from monitor.extract import Extracted
+    from monitor.verdict import Verdict
 
 
 @dataclass
 class PageItem:
-    """A fetched article page, and what each stage learned about it.
+    """A fetched page, and the verdict the judge gave it.
 
-    The spider fills the first block; extraction, relevance and dedup each fill their own field,
-    so every stage can be run and tested alone (``monitor check`` runs them without a store).
+    The spider fills the first block. A source that already knows the page's fields (a
+    Telegram post) sets ``extracted`` and HTML extraction is skipped. ``verdict`` is filled by
+    the judge stage and written by the record stage.
     """
 
     url: str
     canonical_url: str
     outlet: str
-    body: bytes
+    body: bytes = b""
     encoding: str | None = None  # charset declared in the HTTP header, if any
     lastmod: datetime | None = None  # from the sitemap: drives refetch of updated articles
     feed_title: str | None = None
     refetch: bool = False
+    source: str = "web"  # web | telegram
+    fetched_at: datetime | None = None
 
-    extracted: Any = None  # monitor.extract.Extracted
-    relevance: Any = None  # monitor.relevance.Relevance
-    fingerprint: Any = None  # monitor.dedup.Fingerprint
-    duplicate: Any = None  # monitor.dedup.Match, or a URL match
+    extracted: Extracted | None = None
+    verdict: Verdict | None = None
     stored_id: int | None = None
     notes: list[str] = field(default_factory=list)

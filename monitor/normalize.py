@@ -115,6 +115,11 @@ def canonical_lines(text: str, keep_empty: bool = False) -> list[str]:
     return lines if keep_empty else [line for line in lines if line]
 
 
+def search_text(*parts: str | None) -> str:
+    """What an article is searched on: its headline, lead and body in canonical form."""
+    return canonical_text("\n".join(part for part in parts if part))
+
+
 def tokens(text: str) -> list[str]:
     """Whole canonical tokens, for matching words and never substrings ("ویروس" is not "روس")."""
     return canonical_text(text).split()

@@ -8,7 +8,6 @@ change one schedule without copying the rest.
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -21,7 +20,6 @@ from typing import Any
 import jdatetime
 
 BUNDLED = Path(__file__).with_name("outlets.toml")
-USER_ENV = "MONITOR_OUTLETS"
 TEHRAN = timezone(timedelta(hours=3, minutes=30))
 
 
@@ -150,7 +148,7 @@ def _build(key: str, raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> Out
 def load_outlets(user_file: str | Path | None = None) -> dict[str, Outlet]:
     """All enabled and disabled outlets, bundled defaults first, then the user's file."""
     raw = _read(BUNDLED)
-    user = user_file or os.environ.get(USER_ENV)
+    user = user_file
     if user:
         raw = _merge(raw, _read(Path(user).expanduser()))
     defaults = raw.get("defaults", {})

@@ -1,28 +1,38 @@
-"""``monitor recheck``: what the current normalizer and threshold would decide differently.
+"""``monitor recheck``: what the current normalizer, threshold or relevance model would decide
+differently.
 
-Stored articles are replayed in the order they were stored, each compared with the ones before
-it; sightings are re-judged from the text kept with them. Nothing is changed: the report says
-which decisions would flip, so an operator can judge a threshold or hazm upgrade first.
+Dedup: stored articles are replayed in the order they were stored, each compared with the ones
+before it; sightings are re-judged from the text kept with them. Nothing is changed.
+
+Relevance: every judged page whose text was kept is scored again with the current model (an
+analyst's label still wins). ``apply`` promotes pages that are now relevant through the same
+judge as a crawl (dedup included, so a promoted copy of a stored story becomes its sighting),
+keeping their original fetch time. A stored story the model would now reject is reported and
+kept: demoting is an analyst's decision (``monitor label ID irrelevant``), never silent.
 """
 
 from __future__ import annotations
 
+from dataclasses import fields as dataclass_fields
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import Article, Sighting
-from storage.writes import fingerprint_source
+from monitor.judge import Judge
+from storage.models import Article, JudgedPage, Sighting
+from storage.writes import unpack_fields
 
 
 def recheck_store(session: Session, threshold: float | None = None) -> list[dict[str, Any]]:
-    from monitor.dedup import DedupIndex, fingerprint
+    from monitor.dedup import DedupIndex, fingerprint, fingerprint_input
 
-    index = DedupIndex.from_rows([])
+    index = DedupIndex()
     changes: list[dict[str, Any]] = []
     for article in session.scalars(select(Article).order_by(Article.id)):
-        fp = fingerprint(article.body if article.seed_file else fingerprint_source(article))
+        text = article.body if article.seed_file else fingerprint_input(article.lead, article.body)
+        fp = fingerprint(text)
         match = index.query(fp, threshold) if not article.seed_file else None
         if match is not None:
             changes.append(
@@ -50,4 +60,78 @@ def recheck_store(session: Session, threshold: float | None = None) -> list[dict
                     "now": now,
                 }
             )
+    return changes
+
+
+def extracted_from(content: bytes | None) -> Any:
+    """The ``Extracted`` kept with a judged page, or None when retention cleared it."""
+    from monitor.extract import Extracted
+
+    values = unpack_fields(content)
+    if values is None:
+        return None
+    known = {f.name for f in dataclass_fields(Extracted)}
+    kept = {k: v for k, v in values.items() if k in known}
+    if kept.get("published"):
+        kept["published"] = datetime.fromisoformat(kept["published"])
+    return Extracted(**kept)
+
+
+def recheck_relevance(
+    judge: Judge, session: Session, *, apply: bool = False
+) -> list[dict[str, Any]]:
+    """Pages whose relevance verdict would change under the current model (and, with
+    ``apply``, the promotions done)."""
+    from monitor.items import PageItem
+    from monitor.recording import record_verdict
+    from monitor.verdict import Outcome, judge_page
+
+    changes: list[dict[str, Any]] = []
+    rows = session.scalars(
+        select(JudgedPage)
+        .where(JudgedPage.content.is_not(None))
+        .where(JudgedPage.verdict.in_(("new", "irrelevant", "borderline")))
+        .order_by(JudgedPage.fetched_at)
+    ).all()
+    for row in rows:
+        extracted = extracted_from(row.content)
+        if extracted is None:
+            continue
+        item = PageItem(
+            url=row.url,
+            canonical_url=row.canonical_url,
+            outlet=row.outlet or "",
+            extracted=extracted,
+            fetched_at=row.fetched_at,
+            refetch=row.verdict == "new",  # our own stored article: never a duplicate of itself
+        )
+        verdict = judge_page(judge, item, session)
+        now_relevant = verdict.relevant
+        was_relevant = row.verdict == "new"
+        rel = verdict.relevance
+        score = round(float(rel.score), 4) if rel is not None else None
+        change: dict[str, Any] = {
+            "url": row.url,
+            "outlet": row.outlet,
+            "title": row.title,
+            "was": row.verdict,
+            "was_score": row.relevance,
+            "score": score,
+            "model": getattr(rel, "version", None),
+        }
+        if was_relevant and not now_relevant:
+            changes.append({**change, "now": "irrelevant (kept: label it to demote)"})
+            continue
+        if was_relevant:
+            continue
+        new_state = verdict.outcome.name.lower()
+        if new_state == row.verdict:
+            continue
+        if apply and verdict.outcome in (Outcome.NEW, Outcome.DUPLICATE):
+            happened, article_id = record_verdict(session, item, verdict)
+            if happened == "new" and verdict.fingerprint is not None and article_id is not None:
+                judge.remember(article_id, verdict.fingerprint)
+            session.commit()
+            change["applied"] = f"{happened} {article_id}"
+        changes.append({**change, "now": new_state})
     return changes

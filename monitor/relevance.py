@@ -42,6 +42,8 @@ class Relevance:
     relevant: bool
     reasons: list[str] = field(default_factory=list)
     threshold: float = 0.5
+    borderline: bool = False
+    version: str = "terms-1"
 
 
 class _Lexicon:
@@ -115,6 +117,8 @@ class RelevanceModel:
         self.source = source
         self.weights: dict[str, float] = {k: float(v) for k, v in config["scoring"].items()}
         self.threshold = self.weights.pop("threshold", 0.5)
+        # Scores this far under the threshold are kept as borderline, not discarded.
+        self.band = self.weights.pop("borderline_band", 0.15)
         self.iran = _Lexicon(config["iran"]["actors"])
         self.iran_adj = _Lexicon(config["iran"].get("adjectives", []))
         self.russia = _Lexicon(config["russia"]["actors"])
@@ -206,8 +210,13 @@ class RelevanceModel:
         if not russia:
             reasons.append("no russian actor")
         score = round(min(1.0, total), 3)
+        relevant = score >= self.threshold
         return Relevance(
-            score=score, relevant=score >= self.threshold, reasons=reasons, threshold=self.threshold
+            score=score,
+            relevant=relevant,
+            reasons=reasons,
+            threshold=self.threshold,
+            borderline=not relevant and score >= self.threshold - self.band,
         )
 
     def _sentence_points(

@@ -52,11 +52,10 @@ DOWNLOAD_HANDLERS = {
     "http": "monitor.middlewares.mirror.MirrorDownloadHandler",
     "https": "monitor.middlewares.mirror.MirrorDownloadHandler",
 }
+# Judge (decode → extract → language → dedup → relevance), then record the outcome.
 ITEM_PIPELINES = {
-    "monitor.pipelines.extract.ExtractPipeline": 100,
-    "monitor.pipelines.relevance.RelevancePipeline": 200,
-    "monitor.pipelines.dedup.DedupPipeline": 300,
-    "monitor.pipelines.store.StorePipeline": 400,
+    "monitor.pipelines.judging.JudgePipeline": 100,
+    "monitor.pipelines.record.RecordPipeline": 200,
 }
 EXTENSIONS = {
     "monitor.extensions.runlog.CrawlRunLog": 100,

@@ -17,11 +17,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 
-DB_ENV = "MONITOR_DB"
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -30,9 +28,7 @@ class StoreError(RuntimeError):
 
 
 def default_db_url() -> str:
-    """``$MONITOR_DB``, else a SQLite file under the user's data directory."""
-    if url := os.environ.get(DB_ENV):
-        return url
+    """A SQLite file under the user's data directory (``--db``/``MONITOR_DB`` override it)."""
     base = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
     return f"sqlite:///{base / 'iran-russia-monitor' / 'monitor.db'}"
 
@@ -96,27 +92,18 @@ def migrate(engine: Engine) -> None:
 _READY: dict[str, Engine] = {}
 
 
-def connect(url: str | None = None, *, seed: bool = True) -> Engine:
-    """An engine whose database is migrated and seeded; one per URL per process."""
+def connect(url: str | None = None) -> Engine:
+    """An engine whose database is migrated; one per URL per process (the domain side loads
+    the seeds: see ``monitor.store.open_store``)."""
     url = url or default_db_url()
     if url in _READY:
         return _READY[url]
     engine = make_engine(url)
     try:
         migrate(engine)
-        if seed:
-            from storage.seeds import ensure_seeds
-
-            with Session(engine) as session:
-                ensure_seeds(session)
-                session.commit()
     except StoreError:
         raise
     except Exception as exc:
         raise StoreError(f"cannot open database {engine.url!r}: {exc}".splitlines()[0]) from exc
     _READY[url] = engine
     return engine
-
-
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)

@@ -78,8 +78,10 @@ class Article(Base):
     content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     # canonical_text(title + body): Persian-insensitive search without a backend-specific FTS.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # An analyst's verdict (relevant | irrelevant), which overrides the model's.
+    label: Mapped[str | None] = mapped_column(String(16))
 
-    fingerprint: Mapped[Fingerprint | None] = relationship(
+    fingerprint: Mapped[StoredFingerprint | None] = relationship(
         back_populates="article", cascade="all, delete-orphan", uselist=False
     )
     sightings: Mapped[list[Sighting]] = relationship(
@@ -90,8 +92,9 @@ class Article(Base):
     )
 
 
-class Fingerprint(Base):
-    """One row per article: what the near-duplicate index is rebuilt from at start-up."""
+class StoredFingerprint(Base):
+    """One row per article: the bytes of ``monitor.dedup.Fingerprint``, from which the
+    near-duplicate index is rebuilt at start-up."""
 
     __tablename__ = "fingerprints"
 
@@ -159,6 +162,34 @@ class SeenUrl(Base):
     lastmod: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class JudgedPage(Base):
+    """Every judged article page with its extracted text (compressed), verdict and model.
+
+    Kept so that a better relevance model can recover a story an older one missed
+    (``monitor recheck --relevance``), and so an analyst's label can override the model.
+    ``content`` is zlib-compressed JSON of the extracted fields; retention may clear it.
+    """
+
+    __tablename__ = "judged_pages"
+
+    canonical_url: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    outlet: Mapped[str | None] = mapped_column(String(64), index=True)
+    verdict: Mapped[str] = mapped_column(String(16), index=True)
+    language: Mapped[str | None] = mapped_column(String(8))
+    relevance: Mapped[float | None] = mapped_column(Float)
+    relevance_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    model_version: Mapped[str | None] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(Text)
+    published: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The story this page belongs to: its own article, or the original it duplicates.
+    article_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    label: Mapped[str | None] = mapped_column(String(16))  # relevant | irrelevant (analyst's)
+    labelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class HttpValidator(Base):

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from monitor.normalize import canonical_text
 from storage.models import Article, CrawlRun, Sighting
 
 
 def search_articles(
     session: Session,
-    text: str | None = None,
+    words: Sequence[str] = (),
     *,
     outlet: str | None = None,
     since: datetime | None = None,
@@ -22,12 +22,14 @@ def search_articles(
     limit: int = 50,
     include_seeds: bool = False,
 ) -> list[Article]:
-    """Newest first. ``text`` matches every one of its words in Persian-normalized form, so
-    "روسيه" (Arabic yeh) finds "روسیه" and a ZWNJ or space does not matter."""
+    """Newest first. Every one of ``words`` (already in the stored search-text form, see
+    ``monitor.normalize.search_text``) must appear in the article's search text."""
     stmt = select(Article).options(selectinload(Article.sightings))
     if not include_seeds:
         stmt = stmt.where(Article.seed_file.is_(None))
-    for word in canonical_text(text or "").split():
+    # An analyst's "irrelevant" label overrides the model: the story is no longer listed.
+    stmt = stmt.where(or_(Article.label.is_(None), Article.label != "irrelevant"))
+    for word in words:
         stmt = stmt.where(Article.search_text.contains(word, autoescape=True))
     if outlet:
         stmt = stmt.where(Article.outlet == outlet)

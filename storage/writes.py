@@ -1,43 +1,50 @@
-"""Idempotent writes keyed on the canonical URL: articles, fingerprints, sightings, revisions."""
+"""Idempotent writes keyed on the canonical URL: articles, fingerprints, sightings, revisions,
+judged pages and seen URLs.
+
+Storage knows nothing of the crawler or of Persian: callers pass computed values (the
+fingerprint's bytes, the search text), so a rule change on the domain side never needs a
+change here.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+import zlib
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitor.normalize import canonical_text
-from storage.models import Article, Fingerprint, HttpValidator, Revision, SeenUrl, Sighting, utcnow
+from storage.models import (
+    Article,
+    HttpValidator,
+    JudgedPage,
+    Revision,
+    SeenUrl,
+    Sighting,
+    StoredFingerprint,
+    utcnow,
+)
 
 
-def fingerprint_input(lead: str | None, body: str | None) -> str:
-    """What every page and article is fingerprinted on: lead and body, never the headline
-    (republishers rewrite headlines)."""
-    return "\n".join(part for part in (lead, body) if part)
+@dataclass(frozen=True)
+class FingerprintBlob:
+    """A fingerprint as the store keeps it (``monitor.dedup.Fingerprint.to_bytes``)."""
+
+    content_hash: str
+    data: bytes
+    version: str
 
 
-def fingerprint_source(article: Article) -> str:
-    return fingerprint_input(article.lead, article.body)
-
-
-def save_fingerprint(
-    session: Session, article: Article, text: str | None = None, fp: Any = None
-) -> Fingerprint:
-    """Store the article's fingerprint (computed here unless the caller already has it)."""
-    from monitor.dedup import fingerprint
-
-    if fp is None:
-        fp = fingerprint(text if text is not None else fingerprint_source(article))
-    row = session.get(Fingerprint, article.id)
+def save_fingerprint(session: Session, article: Article, fp: FingerprintBlob) -> None:
+    row = session.get(StoredFingerprint, article.id)
     if row is None:
-        row = Fingerprint(article_id=article.id)
+        row = StoredFingerprint(article_id=article.id)
         session.add(row)
-    row.content_hash, row.data, row.version = fp.content_hash, fp.to_bytes(), fp.version
+    row.content_hash, row.data, row.version = fp.content_hash, fp.data, fp.version
     article.content_hash = fp.content_hash
-    return row
 
 
 @dataclass
@@ -49,19 +56,40 @@ class ArticleData:
     outlet: str | None
     title: str
     body: str
+    search_text: str
     lead: str | None = None
     author: str | None = None
     cited_source: str | None = None
     tags: list[str] = field(default_factory=list)
+    language: str = "fa"
     published: datetime | None = None
     published_jalali: str | None = None
     date_source: str | None = None
     relevance: float = 0.0
     relevance_reasons: list[str] = field(default_factory=list)
-    lastmod: datetime | None = None
+    fetched_at: datetime | None = None  # when the page was fetched (a promotion keeps it)
 
 
-def upsert_article(session: Session, data: ArticleData, fp: Any = None) -> tuple[Article, str]:
+_ARTICLE_FIELDS = (
+    "url",
+    "outlet",
+    "title",
+    "body",
+    "lead",
+    "author",
+    "cited_source",
+    "tags",
+    "language",
+    "published",
+    "published_jalali",
+    "date_source",
+    "relevance",
+    "relevance_reasons",
+    "search_text",
+)
+
+
+def upsert_article(session: Session, data: ArticleData, fp: FingerprintBlob) -> tuple[Article, str]:
     """Insert a new article, or record a revision when its text changed.
 
     Returns the row and what happened: ``"new"``, ``"revised"`` or ``"unchanged"``.
@@ -83,56 +111,90 @@ def upsert_article(session: Session, data: ArticleData, fp: Any = None) -> tuple
         article.updated_at = utcnow()
         outcome = "revised"
     else:
-        article = Article(canonical_url=data.canonical_url, fetched_at=utcnow())
+        article = Article(canonical_url=data.canonical_url, fetched_at=data.fetched_at or utcnow())
         session.add(article)
-    for name in (
-        "url",
-        "outlet",
-        "title",
-        "body",
-        "lead",
-        "author",
-        "cited_source",
-        "tags",
-        "published",
-        "published_jalali",
-        "date_source",
-        "relevance",
-        "relevance_reasons",
-    ):
+    for name in _ARTICLE_FIELDS:
         setattr(article, name, getattr(data, name))
-    article.search_text = canonical_text(f"{data.title}\n{data.lead or ''}\n{data.body}")
     session.flush()
-    save_fingerprint(session, article, fp=fp)
+    save_fingerprint(session, article, fp)
     return article, outcome
 
 
-def record_sighting(
-    session: Session,
-    *,
-    original_id: int,
-    canonical_url: str,
-    url: str,
-    outlet: str | None,
-    kind: str,
-    score: float,
-    title: str | None = None,
-    published: datetime | None = None,
-    cited_source: str | None = None,
-    body: str | None = None,
-) -> Sighting:
-    row = session.scalar(select(Sighting).where(Sighting.canonical_url == canonical_url))
+@dataclass
+class SightingData:
+    """A page that republished a stored story."""
+
+    original_id: int
+    canonical_url: str
+    url: str
+    outlet: str | None
+    kind: str
+    score: float
+    title: str | None = None
+    published: datetime | None = None
+    cited_source: str | None = None
+    body: str | None = None
+
+
+def record_sighting(session: Session, data: SightingData) -> Sighting:
+    row = session.scalar(select(Sighting).where(Sighting.canonical_url == data.canonical_url))
     if row is None:
-        row = Sighting(canonical_url=canonical_url)
+        row = Sighting(canonical_url=data.canonical_url)
         session.add(row)
-    row.article_id, row.url, row.outlet, row.kind, row.score = original_id, url, outlet, kind, score
-    row.title, row.published, row.cited_source, row.seen_at = (
-        title,
-        published,
-        cited_source,
-        utcnow(),
-    )
-    row.body = body
+    row.article_id, row.url, row.outlet = data.original_id, data.url, data.outlet
+    row.kind, row.score, row.title = data.kind, data.score, data.title
+    row.published, row.cited_source, row.body = data.published, data.cited_source, data.body
+    row.seen_at = utcnow()
+    return row
+
+
+@dataclass
+class JudgedData:
+    """A judged page: verdict, model, and the extracted fields to keep (compressed)."""
+
+    canonical_url: str
+    url: str
+    outlet: str | None
+    verdict: str
+    language: str | None
+    relevance: float | None
+    relevance_reasons: list[str]
+    model_version: str | None
+    title: str | None
+    published: datetime | None
+    fields: dict[str, Any] | None  # extracted fields, JSON-serialisable
+    article_id: int | None = None
+    fetched_at: datetime | None = None
+
+
+def pack_fields(fields: dict[str, Any]) -> bytes:
+    return zlib.compress(json.dumps(fields, ensure_ascii=False, default=str).encode(), 6)
+
+
+def unpack_fields(content: bytes | None) -> dict[str, Any] | None:
+    return json.loads(zlib.decompress(content)) if content else None
+
+
+def record_judged(session: Session, data: JudgedData) -> JudgedPage:
+    """Keep a judged page; an analyst's label on an earlier judgement survives."""
+    row = session.get(JudgedPage, data.canonical_url)
+    if row is None:
+        row = JudgedPage(canonical_url=data.canonical_url)
+        session.add(row)
+    values = asdict(data)
+    fields = values.pop("fields")
+    fetched_at = values.pop("fetched_at")
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.content = pack_fields(fields) if fields is not None else None
+    row.fetched_at = fetched_at or row.fetched_at or utcnow()
+    return row
+
+
+def set_label(session: Session, canonical_url: str, label: str) -> JudgedPage | None:
+    row = session.get(JudgedPage, canonical_url)
+    if row is not None:
+        row.label, row.labelled_at = label, utcnow()
     return row
 
 

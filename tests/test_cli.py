@@ -72,7 +72,8 @@ def test_check_gives_the_documented_json_for_a_saved_page(simulator, db_url: str
         assert key in v, key
     assert v["outlet"] == "mehr"
     assert v["published"].endswith("+00:00")
-    assert set(v["relevance"]) == {"score", "reasons"}
+    assert set(v["relevance"]) == {"score", "reasons", "version"}
+    assert v["verdict"] in ("new", "duplicate", "irrelevant", "borderline")
     assert v["duplicate"] is None or set(v["duplicate"]) == {"kind", "of", "score"}
 
 

@@ -8,8 +8,12 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from storage.db import StoreError, connect, current_revision, head_revision
-from storage.models import Article, Fingerprint, Revision, SeenUrl
+from monitor.dedup import fingerprint
+from monitor.dedup.persist import blob
+from monitor.normalize import search_text
+from monitor.store import open_store as connect
+from storage.db import StoreError, current_revision, head_revision
+from storage.models import Article, Revision, SeenUrl, StoredFingerprint
 from storage.queries import search_articles
 from storage.writes import ArticleData, mark_seen, upsert_article
 
@@ -28,7 +32,12 @@ def _article(**over) -> ArticleData:
         relevance_reasons=["test"],
     )
     data.update(over)
+    data["search_text"] = search_text(data["title"], data["body"])
     return ArticleData(**data)
+
+
+def _upsert(s: Session, data: ArticleData):
+    return upsert_article(s, data, blob(fingerprint(data.body)))
 
 
 def _exercise(url: str) -> None:
@@ -38,9 +47,9 @@ def _exercise(url: str) -> None:
         seeds = s.scalars(select(Article).where(Article.seed_file.is_not(None))).all()
         assert sorted(a.seed_file for a in seeds)[0] == "000_6d9b418a79da553c.txt"
         assert len(seeds) == 5
-        assert s.scalar(select(func.count()).select_from(Fingerprint)) == 5
+        assert s.scalar(select(func.count()).select_from(StoredFingerprint)) == 5
 
-        article, outcome = upsert_article(s, _article())
+        article, outcome = _upsert(s, _article())
         s.commit()
         assert outcome == "new"
         # Times come back aware and in UTC on every backend.
@@ -48,16 +57,16 @@ def _exercise(url: str) -> None:
         assert stored.published == TEHRAN_EVENING
         assert stored.published.tzinfo is not None
 
-        again, outcome = upsert_article(s, _article())
+        again, outcome = _upsert(s, _article())
         assert (again.id, outcome) == (article.id, "unchanged")
-        fixed, outcome = upsert_article(s, _article(body=_article().body + " این خبر تکمیل شد."))
+        fixed, outcome = _upsert(s, _article(body=_article().body + " این خبر تکمیل شد."))
         s.commit()
         assert (fixed.id, outcome) == (article.id, "revised")
         assert s.scalar(select(func.count()).select_from(Revision)) == 1
 
         # Persian-insensitive search: Arabic yeh and kaf in the query still match.
-        assert [a.id for a in search_articles(s, "روسيه")] == [article.id]
-        assert search_articles(s, "ویروس") == []
+        assert [a.id for a in search_articles(s, search_text("روسيه").split())] == [article.id]
+        assert search_articles(s, search_text("ویروس").split()) == []
 
         mark_seen(s, "https://www.mehrnews.com/news/2", "mehr", "failed", "timeout")
         mark_seen(s, "https://www.mehrnews.com/news/2", "mehr", "failed", "timeout")
@@ -91,15 +100,14 @@ def test_fingerprints_of_another_normalizer_version_are_remade_on_load(tmp_path)
     """A hazm upgrade or a rule change re-fingerprints the store instead of missing silently."""
     from sqlalchemy import update
 
-    from monitor.dedup import fingerprint
-    from storage.index import load_index
+    from monitor.dedup.persist import load_index
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
     engine = connect(url)
     with Session(engine) as s:
-        s.execute(update(Fingerprint).values(version="canon-0+hazm-0.0", data=b"stale"))
+        s.execute(update(StoredFingerprint).values(version="canon-0+hazm-0.0", data=b"stale"))
         s.commit()
         index = load_index(s)
-        versions = set(s.scalars(select(Fingerprint.version)))
+        versions = set(s.scalars(select(StoredFingerprint.version)))
     assert versions == {fingerprint("").version}
     assert len(index) == 5

@@ -28,7 +28,14 @@ def main() -> None:
         sys.exit(code if isinstance(code, int) else 0)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except (UserError, StoreError, OutletConfigError, FileNotFoundError, ValueError) as exc:
+    except (
+        UserError,
+        StoreError,
+        OutletConfigError,
+        FileNotFoundError,
+        LookupError,
+        ValueError,
+    ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
     except typer.Abort:

@@ -7,9 +7,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from sqlalchemy import Engine
 
 from monitor import render
-from storage.db import connect, default_db_url
+from storage.db import default_db_url
 
 app = typer.Typer(
     add_completion=False,
@@ -53,6 +54,23 @@ def db_url(db: str | None) -> str:
     return db or default_db_url()
 
 
+def store(db: str | None) -> Engine:
+    """The store named by ``--db``/``MONITOR_DB``, migrated and seeded; ``MONITOR_SEEDS``
+    names another seeds folder (read here, at the edge, and nowhere else)."""
+    import os
+
+    from monitor.store import open_store
+
+    return open_store(db_url(db), os.environ.get("MONITOR_SEEDS"))
+
+
+def topic_terms() -> str | None:
+    """``MONITOR_TOPIC_TERMS``: another relevance model file for commands that judge pages."""
+    import os
+
+    return os.environ.get("MONITOR_TOPIC_TERMS")
+
+
 def check_format(fmt: str, allowed: tuple[str, ...] = render.FORMATS) -> str:
     if fmt not in allowed:
         raise UserError(f"--format must be one of {', '.join(allowed)}, not {fmt!r}")
@@ -94,7 +112,7 @@ def print_runs(db: str, ids: list[int], fmt: str, title: str) -> None:
 
     from storage.models import CrawlRun
 
-    with Session(connect(db)) as session:
+    with Session(store(db)) as session:
         runs = session.scalars(select(CrawlRun).where(CrawlRun.id.in_(ids))).all()
         rows = [run_row(r) for r in sorted(runs, key=lambda r: r.outlet)]
     cols = ["outlet", "status", *RUN_COUNTS]

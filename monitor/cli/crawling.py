@@ -17,8 +17,9 @@ from monitor.cli.base import (
     db_url,
     err,
     print_runs,
+    store,
 )
-from storage.db import connect, default_db_url
+from storage.db import default_db_url
 
 
 @app.command()
@@ -128,7 +129,7 @@ def demo(
     from monitor.simulator import Simulator
 
     url = db_url(db)
-    connect(url)
+    store(url)
     if mirror:
         err.print(f"crawling the outlets through the mirror at {mirror}")
         ids = _crawl_with_progress(None, db=url, mirror=mirror, trigger="demo", show=True)

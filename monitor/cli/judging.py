@@ -16,8 +16,9 @@ from monitor.cli.base import (
     app,
     check_format,
     db_url,
+    store,
+    topic_terms,
 )
-from storage.db import connect
 
 
 @app.command()
@@ -47,7 +48,9 @@ def check(
     if url and len(files) > 1:
         raise UserError("--url names one page; give one file with it")
     failed = 0
-    results = check_pages(files, db=db_url(db), outlets_file=outlets, url=url, mirror=mirror)
+    results = check_pages(
+        files, db=db_url(db), outlets_file=outlets, url=url, mirror=mirror, terms=topic_terms()
+    )
     many = len(files) > 1 or fmt == "jsonl"
     for result in results:
         failed += bool(result.get("error"))
@@ -65,21 +68,54 @@ def _pretty(value: Any) -> str:
 @app.command()
 def recheck(
     db: DbOpt = None,
+    outlets: OutletsOpt = None,
     threshold: Annotated[
         float | None, typer.Option(help="Near-duplicate threshold to try (default: the built-in).")
     ] = None,
+    relevance: Annotated[
+        bool, typer.Option("--relevance", help="Re-judge kept pages with the current model.")
+    ] = False,
+    apply: Annotated[
+        bool,
+        typer.Option("--apply", help="With --relevance: store pages that are now relevant."),
+    ] = False,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Re-judge stored decisions with the current normalizer and threshold; report changes.
+    """Re-judge stored decisions with the current normalizer, threshold or relevance model.
 
-    Example: monitor recheck --threshold 0.6 --format json
+    Without --apply nothing changes: the report says which decisions would flip. With
+    --relevance --apply, pages now judged relevant are stored (through dedup, keeping their
+    original fetch time); stories the model would now reject are only reported.
+
+    Example: monitor recheck --relevance --apply --format json
     """
     from sqlalchemy.orm import Session
 
+    check_format(fmt)
+    if threshold is not None and not 0.0 < threshold <= 1.0:
+        raise UserError(f"--threshold must be in (0, 1], not {threshold}")
+    if apply and not relevance:
+        raise UserError("--apply goes with --relevance")
+    engine = store(db)
+    if relevance:
+        from monitor.judge import Judge
+        from monitor.outlets import load_outlets
+        from monitor.rechecking import recheck_relevance
+
+        judge = Judge(engine, load_outlets(outlets), topic_terms())
+        with Session(engine) as session:
+            rows = recheck_relevance(judge, session, apply=apply)
+        done = "changed" if apply else "would change"
+        render.emit(
+            rows,
+            fmt,
+            title=f"{len(rows)} relevance verdicts {done}",
+            table_columns=["outlet", "title", "was", "now", "score", "applied"],
+        )
+        return
     from monitor.rechecking import recheck_store
 
-    check_format(fmt)
-    with Session(connect(db_url(db))) as session:
+    with Session(engine) as session:
         rows = recheck_store(session, threshold)
     render.emit(
         rows,
@@ -87,3 +123,47 @@ def recheck(
         title=f"{len(rows)} decisions would change",
         table_columns=["what", "id", "url", "was", "now"],
     )
+
+
+@app.command()
+def label(
+    target: Annotated[
+        str | None, typer.Argument(metavar="ID_OR_URL", help="An article id or a page URL.")
+    ] = None,
+    verdict: Annotated[
+        str | None, typer.Argument(metavar="relevant|irrelevant", help="Your verdict.")
+    ] = None,
+    export: Annotated[
+        str | None,
+        typer.Option("--export", metavar="FILE", help="Write every labelled page as JSONL."),
+    ] = None,
+    db: DbOpt = None,
+    outlets: OutletsOpt = None,
+) -> None:
+    """Record your own relevance verdict on a page; it overrides the model for that page.
+
+    A page labelled relevant that was not stored is stored now (through dedup). --export
+    writes the labelled pages in the relevance development set's format, for training.
+
+    Example: monitor label 42 irrelevant   ·   monitor label --export labels.jsonl
+    """
+    from sqlalchemy.orm import Session
+
+    from monitor.labels import apply_label, export_labels
+
+    engine = store(db)
+    if export:
+        with Session(engine) as session, open(export, "w", encoding="utf-8") as out:
+            count = export_labels(session, out)
+        print(f"{count} labelled pages written to {export}")
+        return
+    if target is None or verdict not in ("relevant", "irrelevant"):
+        raise UserError("give ID_OR_URL and relevant|irrelevant, or --export FILE")
+    from monitor.judge import Judge
+    from monitor.outlets import load_outlets
+
+    with Session(engine) as session:
+        judge = Judge(engine, load_outlets(outlets), topic_terms())
+        message = apply_label(judge, session, target, verdict)
+        session.commit()
+    print(message)

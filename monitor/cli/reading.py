@@ -20,9 +20,9 @@ from monitor.cli.base import (
     db_url,
     parse_day,
     run_row,
+    store,
 )
 from monitor.outlets import load_outlets
-from storage.db import connect
 
 
 @app.command()
@@ -45,13 +45,14 @@ def query(
     """
     from sqlalchemy.orm import Session
 
+    from monitor.normalize import search_text
     from storage.queries import search_articles
 
     check_format(fmt)
-    with Session(connect(db_url(db))) as session:
+    with Session(store(db)) as session:
         found = search_articles(
             session,
-            text,
+            search_text(text).split(),
             outlet=outlet,
             since=parse_day(since),
             until=parse_day(until),
@@ -111,7 +112,7 @@ def show(
     from storage.queries import get_article
 
     check_format(fmt, ("text", "json"))
-    with Session(connect(db_url(db))) as session:
+    with Session(store(db)) as session:
         a = get_article(session, article_id)
         if a is None:
             raise UserError(f"no article with id {article_id}")
@@ -162,7 +163,7 @@ def sources(outlets: OutletsOpt = None, db: DbOpt = None, fmt: FormatOpt = "tabl
 
     check_format(fmt)
     rows = []
-    with Session(connect(db_url(db))) as session:
+    with Session(store(db)) as session:
         for key, o in load_outlets(outlets).items():
             counts = outlet_counts(session, key)
             s = o.schedule
@@ -202,7 +203,7 @@ def runs(
     from storage.queries import list_runs
 
     check_format(fmt)
-    with Session(connect(db_url(db))) as session:
+    with Session(store(db)) as session:
         rows = [run_row(r) for r in list_runs(session, outlet, limit)]
     cols = ["id", "outlet", "status", "started_at", *RUN_COUNTS]
     render.emit(rows, fmt, title="Crawl runs", table_columns=cols)
@@ -221,7 +222,7 @@ def status(outlets: OutletsOpt = None, db: DbOpt = None, fmt: FormatOpt = "table
 
     check_format(fmt)
     url = db_url(db)
-    with Session(connect(url)) as session:
+    with Session(store(url)) as session:
         rows = outlet_health(session, load_outlets(outlets), datetime.now(UTC))
     running = daemon_running(url)
     for row in rows:

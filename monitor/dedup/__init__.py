@@ -9,6 +9,13 @@ key, the score) or ``None``. See docs/dedup.md.
 from monitor.dedup.fingerprints import FINGERPRINT_VERSION, Fingerprint, containment, fingerprint
 from monitor.dedup.index import DEFAULT_THRESHOLD, DedupIndex, Match
 
+
+def fingerprint_input(lead: str | None, body: str | None) -> str:
+    """What every page and article is fingerprinted on: lead and body, never the headline
+    (republishers rewrite headlines)."""
+    return "\n".join(part for part in (lead, body) if part)
+
+
 __all__ = [
     "DEFAULT_THRESHOLD",
     "FINGERPRINT_VERSION",
@@ -17,4 +24,5 @@ __all__ = [
     "Match",
     "containment",
     "fingerprint",
+    "fingerprint_input",
 ]

@@ -61,9 +61,9 @@ _THREADED_SORT_AT = 50_000
 
 @dataclass(frozen=True)
 class Match:
-    """The verdict on a page: a duplicate of ``of`` (an article id), exact or near."""
+    """A page duplicates article ``of``: same canonical URL, same text, or near text."""
 
-    kind: Literal["exact", "near"]
+    kind: Literal["url", "exact", "near"]
     of: int
     score: float
 

@@ -1,6 +1,7 @@
-"""Item pipeline stages: extract → dedup → relevance → store, each enabled in monitor.settings.
+"""Item pipeline stages, enabled in monitor.settings: judge, then record.
 
-Dedup runs before relevance on purpose: a republished seed or stored story is a sighting of
-that story whatever the relevance model would say of the copy, and analysts want every place
-a story appeared.
+``JudgePipeline`` calls ``monitor.verdict.judge_page`` (decode → extract → language → dedup →
+relevance → outcome); ``RecordPipeline`` writes the outcome in one place (the article, the
+sighting, the judged page, the seen URL) and raises the typed ``DropItem`` of every outcome but
+a new story. See docs/architecture.md.
 """

@@ -1,4 +1,4 @@
-"""What every stage shares: the crawler's settings, the store, and one Judge per store.
+"""What the stages share: the crawler's settings, the store, and one Judge per store.
 
 The Judge (and its near-duplicate index) is shared by every crawler in the process that uses
 the same database, so outlets crawled side by side in one ``monitor crawl`` dedup each other.
@@ -8,40 +8,48 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Self
 
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from monitor.failures import record_failure
+from monitor.items import PageItem
 from monitor.judge import Judge
-from storage.db import connect, default_db_url
+from monitor.store import open_store
+from monitor.verdict import Failed
+from storage.db import default_db_url
+from storage.writes import mark_seen
 
 _JUDGES: dict[tuple[str, str | None, str | None], Judge] = {}
 
 
-def judge_for(db_url: str, outlets_file: str | None, terms: str | None) -> Judge:
+def judge_for(engine: Engine, db_url: str, outlets_file: str | None, terms: str | None) -> Judge:
     key = (db_url, outlets_file, terms)
     if key not in _JUDGES:
         from monitor.outlets import load_outlets
 
-        _JUDGES[key] = Judge(connect(db_url), load_outlets(outlets_file), terms)
+        _JUDGES[key] = Judge(engine, load_outlets(outlets_file), terms)
     return _JUDGES[key]
 
 
 class Stage:
-    """Base of the pipeline stages: built from the crawler, never from module globals."""
+    """Base of the pipeline stages: built from the crawler's settings, never from globals."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         settings = crawler.settings
         self.db_url: str = settings.get("MONITOR_DB") or default_db_url()
+        self.seeds: str | None = settings.get("MONITOR_SEEDS")
         self.outlets_file: str | None = settings.get("MONITOR_OUTLETS_FILE")
         self.terms: str | None = settings.get("MONITOR_TOPIC_TERMS")
         self._judge: Judge | None = None
+        self._engine: Engine | None = None
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Any:
+    def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
     @property
@@ -50,14 +58,34 @@ class Stage:
         return self.crawler.stats
 
     @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = open_store(self.db_url, self.seeds)
+        return self._engine
+
+    @property
     def judge(self) -> Judge:
         if self._judge is None:
-            self._judge = judge_for(self.db_url, self.outlets_file, self.terms)
+            self._judge = judge_for(self.engine, self.db_url, self.outlets_file, self.terms)
         return self._judge
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session committed on success: each page's outcome is durable on its own."""
-        with Session(connect(self.db_url), expire_on_commit=False) as session:
+        with Session(self.engine, expire_on_commit=False) as session:
             yield session
             session.commit()
+
+    def fail(self, item: PageItem, exc: Exception) -> Failed:
+        """Record an unexpected error as the URL's failure (in the run and in ``seen_urls``),
+        so it is counted, retried up to the attempt cap, and never lost in Scrapy's log."""
+        reason = f"error in {type(self).__name__}: {type(exc).__name__}: {exc}".splitlines()[0]
+        reason = reason[:300]
+        record_failure(self.stats, item.url, reason)
+        try:
+            with self.session() as session:
+                mark_seen(session, item.canonical_url, item.outlet, "failed", reason)
+        except Exception as again:  # the store itself is failing: the run's count still has it
+            self.stats.inc_value("monitor/failed/unrecorded")
+            reason += f" (not recorded: {type(again).__name__})"
+        return Failed(reason)

@@ -1,0 +1,42 @@
+"""Stage 2: write the verdict (``monitor.recording.record_verdict``), one commit per page.
+
+Committing page by page is what makes a half-failed or killed crawl keep everything it got.
+Every outcome but a new story is then raised as its typed ``DropItem`` with its counter.
+"""
+
+from __future__ import annotations
+
+from monitor.failures import record_failure
+from monitor.items import PageItem
+from monitor.pipelines.base import Stage
+from monitor.recording import record_verdict
+from monitor.verdict import DROPS, Outcome
+
+
+class RecordPipeline(Stage):
+    def process_item(self, item: PageItem) -> PageItem:
+        verdict = item.verdict
+        assert verdict is not None, "RecordPipeline runs after JudgePipeline"
+        try:
+            with self.session() as session:
+                happened, article_id = record_verdict(session, item, verdict)
+        except Exception as exc:
+            raise self.fail(item, exc) from exc
+        if verdict.outcome is not Outcome.NEW:
+            drop = DROPS[verdict.outcome](verdict.reason or verdict.outcome.name.lower())
+            self.stats.inc_value(drop.stat)
+            if verdict.outcome is Outcome.NOT_EXTRACTED:
+                record_failure(self.stats, item.url, drop.reason)
+                if "empty" in drop.reason or "short" in drop.reason:
+                    self.stats.inc_value("monitor/empty_body")
+            if verdict.duplicate is not None:
+                self.stats.inc_value(f"monitor/duplicate/{verdict.duplicate.kind}")
+            raise drop
+        item.stored_id = article_id
+        assert verdict.fingerprint is not None and article_id is not None
+        if happened == "revised":
+            self.judge.forget(article_id)
+        if happened in ("new", "revised"):
+            self.judge.remember(article_id, verdict.fingerprint)
+        self.stats.inc_value(f"monitor/{happened}")
+        return item

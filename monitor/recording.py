@@ -1,0 +1,118 @@
+"""Writing a verdict: the one place that turns an outcome into rows.
+
+A new story becomes an article (or a revision of its own earlier text), a republication a
+sighting of its original; every judged page keeps its extracted text with the verdict and the
+model version (``judged_pages``), and every outcome marks its URL in ``seen_urls``, so the
+crawler never fetches it again unless it changed. The crawl's record stage and
+``monitor recheck --relevance --apply`` both call ``record_verdict``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from monitor.verdict import Outcome, Verdict
+from storage.writes import (
+    ArticleData,
+    JudgedData,
+    SightingData,
+    mark_seen,
+    record_judged,
+    record_sighting,
+    upsert_article,
+)
+
+if TYPE_CHECKING:
+    from monitor.extract import Extracted
+    from monitor.items import PageItem
+
+
+def extracted_fields(extracted: Extracted) -> dict[str, Any]:
+    """The extracted fields as JSON-ready values (kept compressed with the judged page)."""
+    fields = asdict(extracted)
+    if extracted.published is not None:
+        fields["published"] = extracted.published.isoformat()
+    return fields
+
+
+def record_verdict(
+    session: Session, item: PageItem, verdict: Verdict, *, keep_text: bool = True
+) -> tuple[str, int | None]:
+    """Write ``verdict``; returns what happened (new, revised, unchanged, duplicate,
+    irrelevant, borderline, not_extracted) and the id of the story's article, if any."""
+    from monitor.dates import to_jalali
+    from monitor.dedup import fingerprint_input
+    from monitor.dedup.persist import blob
+    from monitor.normalize import search_text
+
+    ex = verdict.extracted
+    outcome = verdict.outcome
+    if ex is None or outcome is Outcome.NOT_EXTRACTED:
+        mark_seen(session, item.canonical_url, item.outlet, "failed", verdict.reason)
+        return "not_extracted", None
+    rel = verdict.relevance
+    article_id: int | None = None
+    happened = outcome.value
+    if outcome is Outcome.DUPLICATE and verdict.duplicate is not None:
+        article_id = verdict.duplicate.of
+        record_sighting(
+            session,
+            SightingData(
+                original_id=article_id,
+                canonical_url=item.canonical_url,
+                url=item.url,
+                outlet=item.outlet,
+                kind=verdict.duplicate.kind,
+                score=verdict.duplicate.score,
+                title=ex.title,
+                published=ex.published,
+                cited_source=ex.cited_source,
+                body=fingerprint_input(ex.lead, ex.text),
+            ),
+        )
+    elif outcome is Outcome.NEW:
+        assert verdict.fingerprint is not None
+        data = ArticleData(
+            canonical_url=item.canonical_url,
+            url=item.url,
+            outlet=item.outlet,
+            title=ex.title,
+            body=ex.text,
+            search_text=search_text(ex.title, ex.lead, ex.text),
+            lead=ex.lead,
+            author=ex.author,
+            cited_source=ex.cited_source,
+            tags=list(ex.tags or []),
+            language=verdict.language or "fa",
+            published=ex.published,
+            published_jalali=to_jalali(ex.published) if ex.published else None,
+            date_source=ex.date_source,
+            relevance=float(rel.score) if rel else 0.0,
+            relevance_reasons=[*verdict.notes, *(rel.reasons if rel else [])],
+            fetched_at=item.fetched_at,
+        )
+        article, happened = upsert_article(session, data, blob(verdict.fingerprint))
+        article_id = article.id
+    mark_seen(session, item.canonical_url, item.outlet, outcome.seen, verdict.reason, item.lastmod)
+    record_judged(
+        session,
+        JudgedData(
+            canonical_url=item.canonical_url,
+            url=item.url,
+            outlet=item.outlet,
+            verdict=outcome.value,
+            language=verdict.language,
+            relevance=float(rel.score) if rel else None,
+            relevance_reasons=list(rel.reasons) if rel else [],
+            model_version=getattr(rel, "version", None) if rel else None,
+            title=ex.title,
+            published=ex.published,
+            fields=extracted_fields(ex) if keep_text else None,
+            article_id=article_id,
+            fetched_at=item.fetched_at,
+        ),
+    )
+    return happened, article_id

@@ -1,0 +1,92 @@
+"""The seed articles: the stories every crawled page is first compared with.
+
+They ship in the repository's ``seeds/`` folder (byte-identical to the analysts' set) and are
+loaded into ``articles`` with ``seed_file`` set, so a republished seed is recorded as a sighting
+of that row like any other duplicate. Parsing a seed (its headline, its home outlet) is a domain
+rule, so it lives here; the store only receives the computed row.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+
+# Seeds' home outlets, by file-name prefix (the order the analysts numbered them in).
+SEED_OUTLETS = {"000": "mehr", "001": "jamejam", "002": "alalam", "003": "irna", "004": "tasnim"}
+BUNDLED = Path(__file__).resolve().parent.parent / "seeds"
+
+
+class NoSeedsError(RuntimeError):
+    """No seed article could be loaded: dedup against the seeds would silently do nothing."""
+
+
+@dataclass(frozen=True)
+class Seed:
+    file: str
+    title: str
+    text: str
+    outlet: str | None
+
+
+def seeds_dir(setting: str | Path | None = None) -> Path:
+    """The ``MONITOR_SEEDS`` setting, else the bundled ``seeds/`` folder."""
+    return Path(setting) if setting else BUNDLED
+
+
+def seed_files(directory: Path) -> list[Path]:
+    return sorted(directory.glob("*.txt"))
+
+
+def read_seed(path: Path) -> Seed:
+    from monitor.normalize import display_text
+
+    text = display_text(path.read_bytes().decode("utf-8-sig"))
+    lines = text.splitlines()
+    first = lines[0] if lines else ""
+    # A seed's first line is its headline unless the file starts straight with the story.
+    is_headline = len(first) < 200 and not first.startswith("به گزارش")
+    title = first if is_headline else first.split("،")[0][:120]
+    return Seed(path.name, title, text, SEED_OUTLETS.get(path.name[:3]))
+
+
+def load_seeds(directory: Path) -> list[Seed]:
+    return [read_seed(p) for p in seed_files(directory)]
+
+
+def ensure_seeds(session: Session, directory: Path) -> int:
+    """Insert seeds that are not in the store yet; returns how many were added.
+
+    Cheap when every seed is already stored: file names are compared before anything heavy
+    (hazm, the fingerprint code) is imported.
+    """
+    from storage.seeds import insert_seed, stored_seed_files
+
+    files = seed_files(directory)
+    if not files:
+        raise NoSeedsError(f"no seed articles (*.txt) in {directory}")
+    have = stored_seed_files(session)
+    missing = [p for p in files if p.name not in have]
+    if not missing:
+        return 0
+    from monitor.dedup import fingerprint
+    from monitor.dedup.persist import blob
+    from monitor.normalize import search_text
+
+    for path in missing:
+        seed = read_seed(path)
+        insert_seed(
+            session,
+            seed_file=seed.file,
+            outlet=seed.outlet,
+            title=seed.title,
+            body=seed.text,
+            search_text=search_text(seed.text),
+            fp=blob(fingerprint(seed.text)),
+        )
+    log.info("loaded %d seed articles", len(missing))
+    return len(missing)

@@ -1,0 +1,171 @@
+"""The verdict on one page, in one order: decode → extract → language → dedup → relevance.
+
+``judge_page`` is the only place that decides what a page is. The crawl's pipeline stages and
+``monitor check`` both call it, so a page judged by hand gets exactly the crawl's verdict, and
+``recheck --relevance --apply`` promotes a page through the same steps.
+
+Dedup comes before relevance on purpose: a republication of a seed or a stored story is a
+sighting of that story whatever the relevance model says of the copy (a wire copy with a
+trimmed lead can score lower than its original), and analysts want every place it appeared.
+
+Outcomes other than ``new`` are raised by the pipeline as ``DropItem`` subclasses carrying their
+stats key, so Scrapy's own accounting and ours agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from scrapy.exceptions import DropItem
+
+from monitor.dedup import Match
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from monitor.dedup import Fingerprint
+    from monitor.extract import Extracted
+    from monitor.items import PageItem
+    from monitor.judge import Judge
+    from monitor.relevance import Relevance
+
+
+class Outcome(StrEnum):
+    """What happened to a page (the value is what ``judged_pages.verdict`` records)."""
+
+    NOT_EXTRACTED = "not_extracted"
+    DUPLICATE = "duplicate"
+    IRRELEVANT = "irrelevant"
+    BORDERLINE = "borderline"
+    NEW = "new"
+    FAILED = "failed"
+
+    @property
+    def seen(self) -> str:
+        """The ``seen_urls`` verdict: a stored page, or one to retry (up to the attempt cap)."""
+        return {"new": "stored", "not_extracted": "failed"}.get(self.value, self.value)
+
+
+@dataclass
+class Verdict:
+    """Everything the judge learned about a page, and its outcome with a one-line reason."""
+
+    outcome: Outcome
+    reason: str | None = None
+    extracted: Extracted | None = None
+    language: str | None = None
+    fingerprint: Fingerprint | None = None
+    duplicate: Match | None = None
+    relevance: Relevance | None = None
+    relevant: bool = False  # the relevance verdict (the model's, or the analyst's label)
+    notes: list[str] = field(default_factory=list)
+
+
+class PageDropped(DropItem):
+    """A page the pipeline does not store as a new article; ``stat`` is its counter."""
+
+    stat = "monitor/dropped"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class NotExtracted(PageDropped):
+    stat = "monitor/not_extracted"
+
+
+class Duplicate(PageDropped):
+    stat = "monitor/duplicate"
+
+
+class Irrelevant(PageDropped):
+    stat = "monitor/irrelevant"
+
+
+class Borderline(PageDropped):
+    stat = "monitor/borderline"
+
+
+class Failed(PageDropped):
+    """An unexpected error in a stage (a locked database, an integrity error)."""
+
+    stat = "monitor/failed"
+
+
+DROPS: dict[Outcome, type[PageDropped]] = {
+    Outcome.NOT_EXTRACTED: NotExtracted,
+    Outcome.DUPLICATE: Duplicate,
+    Outcome.IRRELEVANT: Irrelevant,
+    Outcome.BORDERLINE: Borderline,
+    Outcome.FAILED: Failed,
+}
+
+PERSIAN = "fa"
+
+
+def judge_page(judge: Judge, item: PageItem, session: Session) -> Verdict:
+    """The verdict on ``item``; reads the store (URL duplicates, labels), never writes it."""
+    from monitor.dedup import fingerprint, fingerprint_input
+    from monitor.extract import ExtractionError
+
+    # 1–2. decode and extract (a Telegram post arrives already extracted)
+    extracted = item.extracted
+    if extracted is None:
+        outlet = judge.outlets.get(item.outlet)
+        try:
+            extracted = judge.extract(item.body, item.url, item.encoding, outlet)
+        except ExtractionError as exc:
+            return Verdict(Outcome.NOT_EXTRACTED, f"not extracted: {exc.reason}")
+    if not extracted.title and item.feed_title:
+        extracted.title = item.feed_title
+    verdict = Verdict(Outcome.NEW, extracted=extracted)
+
+    # 3. language
+    verdict.language = judge.language(extracted)
+
+    # 4. dedup: against the seeds and everything stored
+    verdict.fingerprint = fingerprint(fingerprint_input(extracted.lead, extracted.text))
+    if not item.refetch:
+        dup = judge.url_duplicate(session, item.canonical_url)
+        if dup is None:
+            judge.catch_up(session)
+            dup = judge.index.query(verdict.fingerprint)
+        verdict.duplicate = dup
+
+    # 5. relevance: Persian pages only; an analyst's label wins over the model. A duplicate
+    # is scored too (``check`` shows it, the judged page keeps it), but stays a duplicate.
+    relevant = borderline = False
+    if verdict.language == PERSIAN:
+        rel = verdict.relevance = judge.relevance(extracted)
+        label = judge.label_of(session, item.canonical_url)
+        if label is not None:
+            verdict.notes.append(f"analyst label: {label}")
+            relevant = label == "relevant"
+        else:
+            relevant, borderline = rel.relevant, rel.borderline
+    verdict.relevant = relevant
+
+    # 6. outcome
+    if verdict.duplicate is not None:
+        dup = verdict.duplicate
+        verdict.outcome = Outcome.DUPLICATE
+        verdict.reason = f"{dup.kind} duplicate of {dup.of} (score {dup.score:.2f})"
+    elif relevant or item.refetch:
+        verdict.outcome = Outcome.NEW  # a refetch of our own article becomes a revision
+    elif verdict.language != PERSIAN:
+        verdict.outcome = Outcome.IRRELEVANT
+        verdict.reason = f"language {verdict.language}: relevance is judged on Persian pages"
+    elif borderline:
+        assert verdict.relevance is not None
+        rel = verdict.relevance
+        verdict.outcome = Outcome.BORDERLINE
+        verdict.reason = f"borderline (score {rel.score:.2f} < {rel.threshold:.2f})"
+    else:
+        score = verdict.relevance.score if verdict.relevance is not None else 0.0
+        why = "analyst label" if verdict.notes else f"score {score:.2f}"
+        verdict.outcome = Outcome.IRRELEVANT
+        verdict.reason = f"not about Iran–Russia relations ({why})"
+    return verdict

@@ -1,0 +1,68 @@
+"""Small reads the judge needs: URL lookups, fingerprint rows, seed files, labels.
+
+Plain values in, plain values out: the domain side decides what they mean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage.models import Article, JudgedPage, Sighting, StoredFingerprint
+
+
+def max_fingerprinted_id(session: Session) -> int:
+    return session.scalar(select(func.max(StoredFingerprint.article_id))) or 0
+
+
+def seed_files(session: Session) -> dict[int, str]:
+    rows = session.execute(
+        select(Article.id, Article.seed_file).where(Article.seed_file.is_not(None))
+    ).all()
+    return {article_id: name for article_id, name in rows if name}
+
+
+def article_for_url(session: Session, canonical_url: str) -> int | None:
+    """The article a canonical URL belongs to: its own row, or the original of its sighting."""
+    article_id = session.scalar(select(Article.id).where(Article.canonical_url == canonical_url))
+    if article_id is None:
+        article_id = session.scalar(
+            select(Sighting.article_id).where(Sighting.canonical_url == canonical_url)
+        )
+    return article_id
+
+
+def fingerprints_after(session: Session, article_id: int) -> list[tuple[int, bytes]]:
+    rows = session.execute(
+        select(StoredFingerprint.article_id, StoredFingerprint.data).where(
+            StoredFingerprint.article_id > article_id
+        )
+    ).all()
+    return [(aid, bytes(data)) for aid, data in rows]
+
+
+def fingerprint_blobs(session: Session) -> Iterator[tuple[int, bytes]]:
+    """Every stored fingerprint as ``(article id, bytes)``, streamed in id order."""
+    rows = session.execute(
+        select(StoredFingerprint.article_id, StoredFingerprint.data).order_by(
+            StoredFingerprint.article_id
+        )
+    )
+    return ((aid, bytes(data)) for aid, data in rows)
+
+
+def articles_needing_fingerprint(session: Session, version: str) -> list[Article]:
+    """Articles whose fingerprint is missing or was made by another version."""
+    stale = session.scalars(
+        select(Article).join(StoredFingerprint).where(StoredFingerprint.version != version)
+    ).all()
+    missing = session.scalars(
+        select(Article).outerjoin(StoredFingerprint).where(StoredFingerprint.article_id.is_(None))
+    ).all()
+    return [*stale, *missing]
+
+
+def label_of(session: Session, canonical_url: str) -> str | None:
+    return session.scalar(select(JudgedPage.label).where(JudgedPage.canonical_url == canonical_url))

@@ -1,0 +1,112 @@
+"""Nothing judged is lost: a changed model recovers what an older one missed, and an analyst's
+label overrides the model. Real crawl of the simulator into a SQLite file, real commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import Session
+
+from storage.models import Article, JudgedPage
+from tests.conftest import run_monitor
+
+TERMS = Path(__file__).resolve().parent.parent / "monitor" / "data" / "topic_terms.toml"
+
+
+def changed_model(tmp_path: Path) -> Path:
+    """The bundled model with a much lower threshold: it finds stories the default missed."""
+    text = TERMS.read_text(encoding="utf-8").replace("threshold = 0.5", "threshold = 0.05", 1)
+    assert "threshold = 0.05" in text
+    path = tmp_path / "terms.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_recheck_relevance_apply_promotes_a_missed_story_once(simulator, tmp_path):
+    db = f"sqlite:///{tmp_path / 'monitor.db'}"
+    run_monitor("crawl", "--db", db, "--mirror", simulator.url, "--format", "json")
+    engine = create_engine(db)
+    with Session(engine) as s:
+        before = s.scalar(select(func.count(Article.id)))
+        kept = s.scalar(
+            select(func.count())
+            .select_from(JudgedPage)
+            .where(JudgedPage.verdict.in_(("irrelevant", "borderline")))
+        )
+    assert kept, "irrelevant pages must be kept with their text"
+
+    env = {"MONITOR_TOPIC_TERMS": str(changed_model(tmp_path))}
+    dry = json.loads(
+        run_monitor("recheck", "--relevance", "--db", db, "--format", "json", env=env).stdout
+    )
+    promoted = [r for r in dry if r["now"] == "new"]
+    assert promoted, "the changed model should find stories the default one missed"
+    with Session(engine) as s:  # a dry run changes nothing
+        assert s.scalar(select(func.count(Article.id))) == before
+
+    applied = json.loads(
+        run_monitor(
+            "recheck", "--relevance", "--apply", "--db", db, "--format", "json", env=env
+        ).stdout
+    )
+    stored = [r for r in applied if str(r.get("applied", "")).startswith("new")]
+    assert stored
+    url = stored[0]["url"]
+    with Session(engine) as s:
+        article = s.scalar(select(Article).where(Article.url == url))
+        judged = s.scalar(select(JudgedPage).where(JudgedPage.url == url))
+        assert article is not None and judged is not None
+        assert article.fetched_at == judged.fetched_at  # the original fetch time, not now
+        assert judged.verdict == "new" and judged.article_id == article.id
+        after = s.scalar(select(func.count(Article.id)))
+    # Applying again changes nothing: each promoted story is stored once.
+    again = json.loads(
+        run_monitor(
+            "recheck", "--relevance", "--apply", "--db", db, "--format", "json", env=env
+        ).stdout
+    )
+    assert not [r for r in again if r.get("applied")]
+    with Session(engine) as s:
+        assert s.scalar(select(func.count(Article.id))) == after
+        urls = s.scalars(select(Article.canonical_url)).all()
+        assert len(urls) == len(set(urls))
+
+
+def test_an_analysts_label_overrides_the_model_and_exports(simulator, tmp_path):
+    db = f"sqlite:///{tmp_path / 'monitor.db'}"
+    run_monitor("crawl", "--db", db, "--mirror", simulator.url, "--format", "json")
+    engine = create_engine(db)
+    with Session(engine) as s:
+        missed = s.scalars(
+            select(JudgedPage).where(JudgedPage.verdict == "irrelevant").limit(1)
+        ).one()
+        story = s.scalars(
+            select(Article).where(Article.seed_file.is_(None)).order_by(Article.id).limit(1)
+        ).one()
+        missed_url, story_id = missed.url, story.id
+
+    out = run_monitor("label", missed_url, "relevant", "--db", db).stdout
+    assert "labelled relevant" in out
+    run_monitor("label", str(story_id), "irrelevant", "--db", db)
+    with Session(engine) as s:
+        promoted = s.scalar(select(JudgedPage).where(JudgedPage.url == missed_url))
+        assert promoted is not None and promoted.label == "relevant"
+        assert promoted.verdict in ("new", "duplicate")
+        assert s.get(Article, story_id).label == "irrelevant"  # type: ignore[union-attr]
+
+    # The label survives a recheck: the model cannot overrule the analyst.
+    recheck = json.loads(
+        run_monitor("recheck", "--relevance", "--db", db, "--format", "json").stdout
+    )
+    assert not [r for r in recheck if r["url"] == missed_url]
+
+    export = tmp_path / "labels.jsonl"
+    run_monitor("label", "--export", str(export), "--db", db)
+    rows = [json.loads(line) for line in export.read_text(encoding="utf-8").splitlines()]
+    assert {r["relevant"] for r in rows} == {True, False}
+    assert set(rows[0]) >= {"id", "url", "date", "title", "text", "relevant", "kind", "why"}
+
+    bad = run_monitor("label", "999999", "relevant", "--db", db, check=False)
+    assert bad.returncode != 0 and "no article 999999" in bad.stderr
