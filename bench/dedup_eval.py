@@ -32,6 +32,11 @@ from bench.dedup_dataset import Case, Dataset, build
 from monitor.dedup import DEFAULT_THRESHOLD, DedupIndex, fingerprint
 
 
+def index_of(rows):  # type: ignore[no-untyped-def]
+    """An index over ``(key, Fingerprint)`` rows, built the way the store builds it."""
+    return DedupIndex.from_blobs((key, fp.to_bytes()) for key, fp in rows)
+
+
 @dataclass
 class ClassStats:
     positives: int = 0
@@ -81,14 +86,14 @@ def evaluate(data: Dataset | None = None, threshold: float | None = None) -> Rep
     data = data or build()
     threshold = DEFAULT_THRESHOLD if threshold is None else threshold
     rows = [(o.key, fingerprint(o.body)) for o in data.originals]
-    full = DedupIndex.from_rows(rows)
+    full = index_of(rows)
     classes: dict[str, ClassStats] = defaultdict(ClassStats)
     total = ClassStats()
     report = Report(threshold, classes, total)
     for case in data.cases:
         index = full
         if case.exclude is not None:
-            index = DedupIndex.from_rows((k, fp) for k, fp in rows if k != case.exclude)
+            index = index_of((k, fp) for k, fp in rows if k != case.exclude)
         fp = fingerprint(case.text())
         best = index.query(fp, threshold=0.0)
         report.best_scores.append((case, best.of if best else None, best.score if best else 0.0))

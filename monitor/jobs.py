@@ -103,12 +103,3 @@ def next_due(trigger: BaseTrigger, previous: datetime | None, now: datetime) -> 
 def is_overdue(next_run: datetime | None, now: datetime, slack: float = 0.0) -> bool:
     """True when a stored next run time is already past (by more than ``slack`` seconds)."""
     return next_run is not None and next_run + timedelta(seconds=slack) < now
-
-
-def describe_trigger(trigger: BaseTrigger) -> str:
-    """A short human form for logs and status ("every 900s ±60s", "cron 0 */2 * * *")."""
-    if isinstance(trigger, IntervalTrigger):
-        secs = trigger.interval.total_seconds()
-        jit = f" ±{trigger.jitter:g}s" if trigger.jitter else ""
-        return f"every {secs:g}s{jit}"
-    return str(trigger)

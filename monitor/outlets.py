@@ -48,14 +48,12 @@ class Outlet:
     sitemaps: tuple[str, ...] = ()
     listings: tuple[str, ...] = ()
     listing_links: str = "a"
-    listing_pages: int = 2
     catchup_pages: int = 10
     title_selector: str | None = None
     body_selector: str | None = None
     date_selector: str | None = None
     drop_selectors: tuple[str, ...] = ()
     boilerplate: tuple[str, ...] = ()
-    language: str = "fa"
     enabled: bool = True
     schedule: Schedule = field(default_factory=Schedule)
 

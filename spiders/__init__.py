@@ -1,5 +1,5 @@
 """Spiders: one ``OutletSpider`` class per outlet declared in outlets.toml.
 
-Scrapy finds them through ``spiders.loader.OutletSpiderLoader``; an outlet whose site needs
-code of its own can still add a subclass module here (none does yet).
+Scrapy finds them through ``spiders.loader.OutletSpiderLoader``, which builds every spider
+from configuration: there is no Python module per outlet.
 """

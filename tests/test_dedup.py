@@ -27,6 +27,11 @@ SEEDS = [
 STORY = SEEDS[0]
 
 
+def index_of(rows):  # type: ignore[no-untyped-def]
+    """An index over ``(key, Fingerprint)`` rows, built the way the store builds it."""
+    return DedupIndex.from_blobs((key, fp.to_bytes()) for key, fp in rows)
+
+
 def _paragraphs(text: str) -> list[str]:
     return [line for line in text.splitlines() if len(line.split()) >= 8]
 
@@ -99,7 +104,7 @@ def seed_fps() -> list[Fingerprint]:
 
 
 def test_exact_and_near(seed_fps: list[Fingerprint]) -> None:
-    index = DedupIndex.from_rows(zip(range(1, 6), seed_fps, strict=True))
+    index = index_of(zip(range(1, 6), seed_fps, strict=True))
     assert len(index) == 5
     assert index.query(seed_fps[2]) == Match("exact", 3, 1.0)
     paras = _paragraphs(SEEDS[2])
@@ -111,15 +116,15 @@ def test_exact_and_near(seed_fps: list[Fingerprint]) -> None:
 
 def test_seeds_never_match_each_other(seed_fps: list[Fingerprint]) -> None:
     for i, fp in enumerate(seed_fps):
-        others = DedupIndex.from_rows((k, f) for k, f in enumerate(seed_fps) if k != i)
+        others = index_of((k, f) for k, f in enumerate(seed_fps) if k != i)
         assert others.query(fp) is None, i
-        everyone = DedupIndex.from_rows(enumerate(seed_fps))
+        everyone = index_of(enumerate(seed_fps))
         scores = everyone.scores(fp)
         assert all(s < DEFAULT_THRESHOLD for k, s in scores.items() if k != i), scores
 
 
 def test_unrelated_text_does_not_match(seed_fps: list[Fingerprint]) -> None:
-    index = DedupIndex.from_rows(enumerate(seed_fps))
+    index = index_of(enumerate(seed_fps))
     text = (
         "دانشمندان کالج سلطنتی لندن در مطالعه اخیرشان موفق به شناسایی نقاطی از بدن شده‌اند "
         "که ویروس کرونا می‌تواند از آن طریق به راحتی وارد بدن شود."
@@ -169,13 +174,13 @@ def test_tail_merge_keeps_answers(monkeypatch: pytest.MonkeyPatch, seed_fps) -> 
 def test_from_rows_of_stored_bytes(seed_fps: list[Fingerprint]) -> None:
     """What the store does at start-up: bytes from the table back into an index."""
     stored = [(k, fp.to_bytes()) for k, fp in enumerate(seed_fps)]
-    index = DedupIndex.from_rows((k, Fingerprint.from_bytes(b)) for k, b in stored)
+    index = index_of((k, Fingerprint.from_bytes(b)) for k, b in stored)
     assert [index.query(fp).of for fp in seed_fps] == [0, 1, 2, 3, 4]  # type: ignore[union-attr]
 
 
 def test_from_blobs_equals_from_rows(seed_fps: list[Fingerprint]) -> None:
     rows = [(k * 10, fp) for k, fp in enumerate(seed_fps)]
-    a = DedupIndex.from_rows(rows)
+    a = index_of(rows)
     b = DedupIndex.from_blobs((k, fp.to_bytes()) for k, fp in rows)
     assert len(a) == len(b) == 5
     probe = fingerprint("\n\n".join(_paragraphs(SEEDS[4])[:5]))
@@ -188,7 +193,7 @@ def test_from_blobs_equals_from_rows(seed_fps: list[Fingerprint]) -> None:
 
 
 def test_duplicate_keys_in_rows_keep_the_last(seed_fps: list[Fingerprint]) -> None:
-    index = DedupIndex.from_rows([(1, seed_fps[0]), (1, seed_fps[1])])
+    index = index_of([(1, seed_fps[0]), (1, seed_fps[1])])
     assert len(index) == 1
     assert index.query(seed_fps[0]) is None
     assert index.query(seed_fps[1]) == Match("exact", 1, 1.0)
@@ -196,14 +201,14 @@ def test_duplicate_keys_in_rows_keep_the_last(seed_fps: list[Fingerprint]) -> No
 
 def test_stale_version_is_refused(seed_fps: list[Fingerprint]) -> None:
     old = Fingerprint(seed_fps[0].content_hash, seed_fps[0].signature, 10, "canon-0/old")
-    with pytest.raises(ValueError, match="re-fingerprint"):
-        DedupIndex.from_rows([(1, old)])
+    with pytest.raises(ValueError, match="version"):
+        index_of([(1, old)])
     with pytest.raises(ValueError):
         DedupIndex().add(1, old)
 
 
 def test_threshold_argument(seed_fps: list[Fingerprint]) -> None:
-    index = DedupIndex.from_rows(enumerate(seed_fps))
+    index = index_of(enumerate(seed_fps))
     half = "\n\n".join(_paragraphs(SEEDS[1])[:4]) + "\n\n" + "\n\n".join(_paragraphs(SEEDS[4]))
     loose = index.query(fingerprint(half), threshold=0.05)
     assert loose is not None
@@ -211,7 +216,7 @@ def test_threshold_argument(seed_fps: list[Fingerprint]) -> None:
 
 
 def test_memory_per_item_is_bounded(seed_fps: list[Fingerprint]) -> None:
-    index = DedupIndex.from_rows((k, seed_fps[k % 5]) for k in range(1000))
+    index = index_of((k, seed_fps[k % 5]) for k in range(1000))
     assert index.nbytes() / 1000 <= 1024
 
 

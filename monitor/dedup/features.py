@@ -78,7 +78,7 @@ _LETTER = re.compile(r"[^\W\d_]{2,}")
 _MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
-def is_boilerplate(canon_line: str, raw_line: str = "") -> bool:
+def not_story_line(canon_line: str, raw_line: str = "") -> bool:
     """True for a line that is page furniture rather than story text.
 
     Furniture: fewer than ``MIN_LINE_WORDS`` words (dates, bylines, menus); a known opening
@@ -105,7 +105,7 @@ def story_text(text: str) -> str:
     if len(canon) != len(raw):  # an entity added a line break: align line by line instead
         canon = [canonical_text(line) for line in raw]
     lines = [(c, r) for c, r in zip(canon, raw, strict=True) if c]
-    kept = [c for c, r in lines if not is_boilerplate(c, r)] or [c for c, _ in lines]
+    kept = [c for c, r in lines if not not_story_line(c, r)] or [c for c, _ in lines]
     return "".join(kept).replace(" ", "")
 
 

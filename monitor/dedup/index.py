@@ -17,7 +17,7 @@ when the tail reaches ``_MERGE_AT`` rows it is merged into the sorted tables (a 
 band, not a re-sort).
 
 A query looks up the content hash, then the ``BANDS`` band values; the candidates (rows sharing
-at least one band) are scored by containment estimated from their 16-bit signatures, and the
+at least one band) are scored by containment estimated from their 8-bit signatures, and the
 best one at or above the threshold wins, the earliest added on a tie. Nothing scans the table.
 """
 
@@ -55,7 +55,7 @@ BANDS = 32
 assert BANDS * ROWS <= FULL_MINIMA, "LSH uses more minima than fingerprints keep in full"
 _MERGE_AT = 4096
 _CHANCE = 2.0**-8  # two unrelated 8-bit minima are equal by chance this often
-_FROM_ROWS_CHUNK = 65536
+_BLOB_CHUNK = 65536
 _THREADED_SORT_AT = 50_000
 
 
@@ -126,52 +126,10 @@ class DedupIndex:
     # -- building ---------------------------------------------------------------------------
 
     @classmethod
-    def from_rows(cls, rows: Iterable[tuple[int, Fingerprint]]) -> DedupIndex:
-        """Build from ``(key, fingerprint)`` rows in one pass (start-up: sorts, no per-row work).
-
-        Raises ``ValueError`` for a fingerprint of another version: the store must refresh
-        stale fingerprints first, or they would silently never match.
-        """
-        keys: list[int] = []
-        nfeat: list[int] = []
-        hashes: list[int] = []
-        sig_parts: list[np.ndarray] = []
-        band_parts: list[np.ndarray] = []
-        chunk: list[bytes] = []
-
-        def flush() -> None:
-            raw = np.frombuffer(b"".join(chunk), dtype=np.uint8).reshape(len(chunk), -1)
-            if raw.shape[1] != SIGNATURE_BYTES:
-                raise ValueError(f"signature of {raw.shape[1]} bytes, not {SIGNATURE_BYTES}")
-            full = raw[:, : 4 * FULL_MINIMA].copy().view("<u4")
-            band_parts.append(_bands(full))
-            sig_parts.append(raw[:, 4 * FULL_MINIMA :].copy())
-            chunk.clear()
-
-        for key, fp in rows:  # the one per-row loop of start-up: kept to plain appends
-            if fp.version != FINGERPRINT_VERSION:
-                _check_version(fp)
-            keys.append(key)
-            nfeat.append(fp.n_features)
-            hashes.append(int(fp.content_hash[:16], 16))
-            chunk.append(fp.signature)
-            if len(chunk) == _FROM_ROWS_CHUNK:
-                flush()
-        if chunk:
-            flush()
-        return cls._from_columns(
-            np.array(keys, dtype=np.int64),
-            np.array(nfeat, dtype=np.uint32),
-            np.array(hashes, dtype=np.uint64),
-            sig_parts,
-            band_parts,
-        )
-
-    @classmethod
     def from_blobs(cls, rows: Iterable[tuple[int, bytes]]) -> DedupIndex:
         """Build from ``(key, Fingerprint.to_bytes())`` rows without making ``Fingerprint``s.
 
-        The same index as ``from_rows`` over ``Fingerprint.from_bytes``, about three times
+        Equivalent to ``add`` for every ``Fingerprint.from_bytes`` row, about three times
         faster at start-up: rows of the current version all have one length, so whole chunks
         are parsed as a 2-D byte array. Raises ``ValueError`` for a row of another version.
         """
@@ -201,7 +159,7 @@ class DedupIndex:
                 raise ValueError(f"fingerprint version is not {FINGERPRINT_VERSION!r}")
             keys.append(key)
             chunk.append(blob)
-            if len(chunk) == _FROM_ROWS_CHUNK:
+            if len(chunk) == _BLOB_CHUNK:
                 flush()
         if chunk:
             flush()
