@@ -140,7 +140,29 @@ def _build(key: str, raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> Out
         raise OutletConfigError(f"outlet {key!r}: bad article_pattern: {exc}") from exc
     if "id" not in outlet.article_re.groupindex:
         raise OutletConfigError(f"outlet {key!r}: article_pattern needs a (?P<id>…) group")
+    _check_selectors(outlet)
     return outlet
+
+
+_SELECTOR_KEYS = ("listing_links", "title_selector", "body_selector", "date_selector")
+
+
+def _check_selectors(outlet: Outlet) -> None:
+    """Every CSS selector must parse now, so a typo fails at load, not on the first page."""
+    from cssselect import GenericTranslator, SelectorError
+
+    translator = GenericTranslator()
+    named = [(k, getattr(outlet, k)) for k in _SELECTOR_KEYS]
+    named += [("drop_selectors", s) for s in outlet.drop_selectors]
+    for name, selector in named:
+        if selector is None:
+            continue
+        try:
+            translator.css_to_xpath(selector)
+        except (SelectorError, TypeError) as exc:
+            raise OutletConfigError(
+                f"outlet {outlet.key!r}: {name} is not a valid CSS selector: {selector!r} ({exc})"
+            ) from None
 
 
 def load_outlets(user_file: str | Path | None = None) -> dict[str, Outlet]:

@@ -111,3 +111,12 @@ def test_bad_user_files_fail_with_a_clear_message(tmp_path: Path, body: str, mes
     user.write_text(body, encoding="utf-8")
     with pytest.raises(OutletConfigError, match=message.replace("(", r"\(").replace("?", r"\?")):
         load_outlets(user)
+
+
+def test_a_bad_css_selector_is_refused_at_load_naming_outlet_and_key(tmp_path):
+    from monitor.outlets import OutletConfigError
+
+    user = tmp_path / "outlets.toml"
+    user.write_text('[outlets.mehr]\nbody_selector = "div..body["\n', encoding="utf-8")
+    with pytest.raises(OutletConfigError, match=r"outlet 'mehr': body_selector is not a valid CSS"):
+        load_outlets(user)
