@@ -49,8 +49,8 @@ def usual_gap(starts: Sequence[datetime]) -> timedelta:
     ordered = sorted(starts)
     if len(ordered) < MIN_GAP_HISTORY:
         return DEFAULT_GAP
-    gaps = [b - a for a, b in itertools.pairwise(ordered)]
-    return statistics.median(gaps)
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(ordered)]
+    return timedelta(seconds=statistics.median(gaps))
 
 
 def _share(part: int, whole: int) -> float:

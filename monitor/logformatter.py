@@ -11,11 +11,16 @@ from typing import Any
 
 from scrapy import logformatter
 from scrapy.http import Response
+from twisted.python.failure import Failure
 
 
 class MonitorLogFormatter(logformatter.LogFormatter):
     def dropped(
-        self, item: Any, exception: BaseException, response: Response | None, spider: Any = None
+        self,
+        item: Any,
+        exception: BaseException,
+        response: Response | Failure | None,
+        spider: Any = None,
     ) -> logformatter.LogFormatterResult:
         return {
             "level": logging.INFO,

@@ -6,6 +6,7 @@ is a TOML entry, never a Python module: its class is made here from the configur
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from scrapy import Request, Spider
@@ -41,9 +42,9 @@ class OutletSpiderLoader:
         except KeyError:
             raise KeyError(f"Spider not found: {spider_name}") from None
 
-    def list(self) -> list[str]:
+    def list(self) -> builtins.list[str]:
         return sorted(self._spiders)
 
-    def find_by_request(self, request: Request) -> list[str]:
+    def find_by_request(self, request: Request) -> builtins.list[str]:
         outlet = outlet_for_url(request.url, self.outlets)
         return [outlet.key] if outlet and outlet.key in self._spiders else []
