@@ -146,3 +146,25 @@ def test_check_a_real_outlet_url_through_the_mirror(simulator, db_url: str):
     assert verdict["url"] == copy["url"]
     assert verdict["outlet"] == copy["outlet"]
     assert verdict["duplicate"]["of"] == copy["of"]
+
+
+def test_no_arguments_lists_the_commands_and_exits_0():
+    proc = run_monitor(check=False)
+    assert proc.returncode == 0, proc.stderr
+    for command in ("demo", "crawl", "query", "check", "simulate"):
+        assert command in proc.stdout
+    assert "unexpected" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["crawll"], "No such command 'crawll'"),
+        (["query", "--limit", "many"], "Invalid value for '--limit'"),
+    ],
+)
+def test_usage_errors_print_clicks_message_and_exit_2(args: list[str], message: str):
+    proc = run_monitor(*args, check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr
+    assert "Usage: monitor" in proc.stderr and "unexpected" not in proc.stderr
