@@ -189,7 +189,10 @@ def datasketch_baseline(n: int, queries: int) -> dict[str, float]:
     """
     import tracemalloc
 
-    from datasketch import MinHash, MinHashLSH
+    from bench import extras
+
+    ds = extras.datasketch()
+    MinHash, MinHashLSH = ds.MinHash, ds.MinHashLSH
 
     def minhash(text: str) -> MinHash:
         words = text.split()

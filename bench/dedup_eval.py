@@ -149,8 +149,11 @@ def per_class(scored: list[tuple[Case, int | None, float]], t: float) -> dict[st
 def baselines(data: Dataset) -> dict[str, list[tuple[Case, int | None, float]]]:
     """Scored cases for trafilatura's Simhash and raw-word MinHash on the same set."""
     import numpy as np
-    from datasketch import MinHash
     from trafilatura.deduplication import Simhash
+
+    from bench import extras
+
+    MinHash = extras.datasketch().MinHash
 
     def words_minhash(text: str) -> MinHash:
         m = MinHash(num_perm=128, seed=1)

@@ -57,7 +57,7 @@ def crawl_settings(
     settings.set("MONITOR_DB", db or os.environ.get("MONITOR_DB") or default_db_url(), "cmdline")
     settings.set("MONITOR_TRIGGER", trigger, priority="cmdline")
     if outlets_file:
-        settings.set("MONITOR_OUTLETS_FILE", outlets_file, priority="cmdline")
+        settings.set("MONITOR_OUTLETS", outlets_file, priority="cmdline")
     if mirror:
         settings.set("MONITOR_MIRROR", mirror, priority="cmdline")
         settings.setdict(MIRROR_OVERRIDES, priority="cmdline")

@@ -7,6 +7,8 @@ run time except ``monitor.settings``, which copies them into the Scrapy settings
 
 from __future__ import annotations
 
+from pathlib import Path
+
 VERSION = "0.1.0"
 
 # Store: a SQLAlchemy URL; None means $MONITOR_DB or the per-user SQLite file.
@@ -14,13 +16,28 @@ MONITOR_DB: str | None = None
 # A mirror server (the simulator) to send every outlet request to; None means the real web.
 MONITOR_MIRROR: str | None = None
 # Extra outlet definitions merged over the bundled outlets.toml.
-MONITOR_OUTLETS_FILE: str | None = None
+MONITOR_OUTLETS: str | None = None
+
+
+def bundled_seeds_dir() -> Path:
+    """The seed articles that ship with the code.
+
+    A wheel carries them as package data in ``monitor/seeds/`` (copied from the repository's
+    ``seeds/`` at build time, see setup.py); a checkout or an editable install reads the
+    repository's ``seeds/`` itself, which stays the one source.
+    """
+    packaged = Path(__file__).resolve().with_name("seeds")
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "seeds"
+
+
 # Who we are, for the User-Agent header: outlets can reach the operator here. Operators set
 # their own (environment MONITOR_CONTACT_URL, or the setting) so a webmaster reaches them.
 MONITOR_CONTACT_URL = "https://github.com/iran-russia-monitor/monitor#contact"
 # Topic terms of the relevance model; None means the bundled monitor/data/topic_terms.toml.
 MONITOR_TOPIC_TERMS: str | None = None
-# The seed articles' folder; None means the bundled seeds.
+# The seed articles' folder; None means the bundled seeds (``bundled_seeds_dir()``).
 MONITOR_SEEDS: str | None = None
 # Keep the extracted text of judged pages this many days (None: forever), so a better
 # relevance model can recover what an older one missed (``monitor recheck --relevance``).

@@ -14,11 +14,14 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from monitor.defaults import bundled_seeds_dir
+
 log = logging.getLogger(__name__)
 
 # Seeds' home outlets, by file-name prefix (the order the analysts numbered them in).
 SEED_OUTLETS = {"000": "mehr", "001": "jamejam", "002": "alalam", "003": "irna", "004": "tasnim"}
-BUNDLED = Path(__file__).resolve().parent.parent / "seeds"
+# The seeds that ship with the code: the wheel's package data, else the checkout's seeds/.
+BUNDLED = bundled_seeds_dir()
 
 
 class NoSeedsError(RuntimeError):

@@ -29,7 +29,7 @@ def spider_class(outlet: Outlet) -> type[OutletSpider]:
 
 class OutletSpiderLoader:
     def __init__(self, settings: BaseSettings) -> None:
-        self.outlets = load_outlets(settings.get("MONITOR_OUTLETS_FILE"))
+        self.outlets = load_outlets(settings.get("MONITOR_OUTLETS"))
         self._spiders = {key: spider_class(o) for key, o in self.outlets.items() if o.enabled}
 
     @classmethod

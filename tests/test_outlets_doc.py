@@ -23,7 +23,7 @@ def test_worked_example_becomes_a_spider_and_a_source(tmp_path: Path, db_url: st
     user = tmp_path / "outlets.toml"
     user.write_text(example_toml(), encoding="utf-8")
 
-    loader = OutletSpiderLoader(Settings({"MONITOR_OUTLETS_FILE": str(user)}))
+    loader = OutletSpiderLoader(Settings({"MONITOR_OUTLETS": str(user)}))
     assert "khabaronline" in loader.list()
     spider = loader.load("khabaronline")
     assert (
@@ -45,7 +45,7 @@ def test_changing_a_bundled_outlet_touches_only_the_given_keys(tmp_path: Path):
     change = next(b for b in blocks if "[outlets.mehr]" in b)
     user = tmp_path / "outlets.toml"
     user.write_text(change, encoding="utf-8")
-    mehr = OutletSpiderLoader(Settings({"MONITOR_OUTLETS_FILE": str(user)})).load("mehr").outlet
+    mehr = OutletSpiderLoader(Settings({"MONITOR_OUTLETS": str(user)})).load("mehr").outlet
     assert mehr.schedule.interval == 300
     assert mehr.feeds == ("https://www.mehrnews.com/rss",)
     assert "انتهای پیام" in mehr.boilerplate

@@ -43,7 +43,7 @@ class Stage:
         settings = crawler.settings
         self.db_url: str = settings.get("MONITOR_DB") or default_db_url()
         self.seeds: str | None = settings.get("MONITOR_SEEDS")
-        self.outlets_file: str | None = settings.get("MONITOR_OUTLETS_FILE")
+        self.outlets_file: str | None = settings.get("MONITOR_OUTLETS")
         self.terms: str | None = settings.get("MONITOR_TOPIC_TERMS")
         self._judge: Judge | None = None
         self._engine: Engine | None = None
