@@ -15,6 +15,7 @@ def datasketch() -> ModuleType:
         import datasketch as module
     except ImportError as exc:
         raise SystemExit(
-            'bench: datasketch is not installed; it is a benchmark-only extra: pip install -e ".[bench]"'
+            "bench: datasketch is not installed; it is a benchmark-only extra: "
+            'pip install -e ".[bench]"'
         ) from exc
     return module

@@ -111,9 +111,8 @@ def test_no_seed_refuses_to_run_with_one_line(installed: Path, tmp_path: Path):
     empty = tmp_path / "no-seeds"
     empty.mkdir()
     db = f"sqlite:///{tmp_path / 'unseeded.db'}"
-    proc = _run(
-        [str(installed / "monitor"), "sources", "--db", db], tmp_path, _env(MONITOR_SEEDS=str(empty))
-    )
+    env = _env(MONITOR_SEEDS=str(empty))
+    proc = _run([str(installed / "monitor"), "sources", "--db", db], tmp_path, env)
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: no seed articles"), proc.stderr
