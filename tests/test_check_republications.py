@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bench.dedup_dataset import build
+from bench.dedup_dataset import FEED_MISSING, build, feed_available
 from tests.conftest import run_monitor
+
+pytestmark = pytest.mark.skipif(not feed_available(), reason=FEED_MISSING)
 
 
 def page(title: str, paragraphs: list[str], charset: str = "utf-8") -> str:

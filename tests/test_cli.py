@@ -135,12 +135,10 @@ def test_scrapy_list_works_from_the_repository_root():
 
 def test_check_a_real_outlet_url_through_the_mirror(simulator, db_url: str):
     """A republished seed, checked by its real URL and fetched from the simulator."""
-    import json as _json
 
-    records = _json.loads(
-        (ROOT / "monitor" / "simulator" / "data" / "articles.json").read_text(encoding="utf-8")
-    )
-    copy = next(r for r in records if r["kind"] == "republication" and r["batch"] == 0)
+    from monitor.simulator.build_data import manifest
+
+    copy = next(r for r in manifest() if r["kind"] == "republication" and r["batch"] == 0)
     proc = run_monitor("check", copy["url"], "--mirror", simulator.url, "--db", db_url)
     verdict = json.loads(proc.stdout)
     assert verdict["url"] == copy["url"]

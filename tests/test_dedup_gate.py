@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import pytest
 
+from bench.dedup_dataset import FEED_MISSING, feed_available
 from bench.dedup_eval import evaluate
+
+pytestmark = pytest.mark.skipif(not feed_available(), reason=FEED_MISSING)
 
 PRECISION_FLOOR = 1.00
 RECALL_FLOOR = 0.98

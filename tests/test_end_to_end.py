@@ -1,32 +1,41 @@
 """The whole monitor through real parts: simulator over HTTP → spiders → pipelines → SQLite.
 
-Ground truth is the simulator's own manifest (monitor/simulator/data/articles.json): which pages
-are new Iran–Russia stories, which republish a seed, which are unrelated.
+Ground truth is the simulator's own manifest (``monitor.simulator.build_data.manifest()``): which
+pages are new Iran–Russia stories, which copy one of them at another outlet, which republish a
+seed, which are unrelated.
 """
 
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from monitor.outlets import load_outlets
+from monitor.simulator.build_data import manifest as simulator_manifest
 from storage.models import Article, CrawlRun, SeenUrl, Sighting
 from tests.conftest import run_monitor
 
-MANIFEST = (
-    Path(__file__).resolve().parent.parent / "monitor" / "simulator" / "data" / "articles.json"
-)
 OUTLETS = load_outlets()
 
 
 def manifest(batch: int = 0) -> list[dict]:
-    records = json.loads(MANIFEST.read_text(encoding="utf-8"))
-    return [r for r in records if int(r.get("batch", 0)) <= batch]
+    return [r for r in simulator_manifest() if int(r.get("batch", 0)) <= batch]
+
+
+def stories(batch: int = 0) -> dict[str, list[dict]]:
+    """Each new story with the copies other outlets ran of it (the original first)."""
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for r in manifest(batch):
+        if r["kind"] == "new":
+            groups[r["story"]].insert(0, r)
+        elif r["kind"] == "copy":
+            groups[r["of"]].append(r)
+    return groups
 
 
 def canonical(record: dict) -> str:
@@ -74,17 +83,24 @@ def test_every_outlet_crawled_and_logged(crawled):
         assert s.scalar(select(func.count(CrawlRun.id))) == 2 * len(runs)
 
 
+def stored_once(s: Session, group: list[dict]) -> tuple[dict, Article]:
+    """The one page of a story group that was stored (whichever outlet was crawled first)."""
+    rows = [
+        (r, a)
+        for r in group
+        for a in s.scalars(select(Article).where(Article.canonical_url == canonical(r)))
+    ]
+    assert len(rows) == 1, f"{group[0]['url']}: {len(rows)} of its group's pages stored"
+    return rows[0]
+
+
 @pytest.mark.slow
 def test_new_relevant_stories_stored_once_with_title_outlet_and_date(crawled):
-    expected = [r for r in manifest() if r["kind"] == "new"]
-    assert expected
+    groups = stories()
+    assert len(groups) >= 20 and sum(len(g) > 1 for g in groups.values()) >= 8
     with Session(crawled["engine"]) as s:
-        for record in expected:
-            rows = s.scalars(
-                select(Article).where(Article.canonical_url == canonical(record))
-            ).all()
-            assert len(rows) == 1, f"{record['url']} stored {len(rows)} times"
-            a = rows[0]
+        for group in groups.values():
+            record, a = stored_once(s, group)
             assert a.title == record["title"]
             assert a.outlet == record["outlet"]
             assert a.url.startswith("https://"), "stored URLs are the real outlet URLs"
@@ -92,6 +108,24 @@ def test_new_relevant_stories_stored_once_with_title_outlet_and_date(crawled):
             assert a.published == want, (record["url"], a.published, want, a.date_source)
             assert a.published_jalali
             assert "\u200c" in a.body or "\u200c" not in "".join(record["paragraphs"])
+
+
+@pytest.mark.slow
+def test_copies_of_a_story_are_sightings_of_the_stored_one(crawled):
+    """Copies at other outlets (new headline, own attribution, trimmed) are one story."""
+    with Session(crawled["engine"]) as s:
+        for group in stories().values():
+            if len(group) == 1:
+                continue
+            kept, article = stored_once(s, group)
+            for record in group:
+                if record is kept:
+                    continue
+                sighting = s.scalar(
+                    select(Sighting).where(Sighting.canonical_url == canonical(record))
+                )
+                assert sighting is not None, f"{record['url']} not recognised as a copy"
+                assert sighting.article_id == article.id and sighting.kind in ("exact", "near")
 
 
 @pytest.mark.slow
@@ -142,7 +176,8 @@ def test_stored_bodies_are_clean_and_keep_the_zwnj(crawled):
             a.canonical_url: a
             for a in s.scalars(select(Article).where(Article.seed_file.is_(None)))
         }
-    by_url = {canonical(r): r for r in manifest() if r["kind"] == "new"}
+    with Session(crawled["engine"]) as s:
+        by_url = {canonical(r): r for g in stories().values() for r in [stored_once(s, g)[0]]}
     assert set(bodies) == set(by_url)
     for url, a in bodies.items():
         leaked = [p for p in BOILERPLATE if p in a.body]
@@ -159,6 +194,9 @@ def test_attribution_names_who_originated_a_republished_story(crawled):
     copies = [r for r in manifest() if r["kind"] == "republication" and r.get("cited")]
     assert copies
     with Session(crawled["engine"]) as s:
+        for group in stories().values():  # a story's copies, unless a copy was stored itself
+            kept, _ = stored_once(s, group)
+            copies += [r for r in group if r["kind"] == "copy" and r is not kept]
         for record in copies:
             sighting = s.scalar(select(Sighting).where(Sighting.canonical_url == canonical(record)))
             assert sighting.cited_source, record["url"]

@@ -16,12 +16,15 @@ from scrapy import Selector
 
 from monitor.outlets import load_outlets
 from monitor.simulator import Simulator
-from monitor.simulator.build_data import DATA, build
+from monitor.simulator.build_data import build, manifest
 
-OUTLETS = load_outlets(Path(__file__).resolve().parents[1] / "monitor" / "outlets.toml")
+ROOT = Path(__file__).resolve().parents[1]
+OUTLETS = load_outlets(ROOT / "monitor" / "outlets.toml")
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
-MANIFEST = json.loads((DATA / "articles.json").read_text(encoding="utf-8"))
+MANIFEST = manifest()
+# The real feed items the simulator can add (--corpus): read from ../shared, never bundled.
+SHARED_REAL = ROOT.parent / "shared" / "fixtures" / "real"
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +64,7 @@ def article(outlet: str, kind: str, batch: int = 0) -> dict:
 
 def test_manifest_contract():
     kinds = {a["kind"] for a in MANIFEST}
-    assert kinds == {"seed", "republication", "new", "unrelated", "trap"}
+    assert kinds == {"seed", "republication", "new", "copy", "unrelated", "trap"}
     seeds = {a["of"]: a["outlet"] for a in MANIFEST if a["kind"] == "seed"}
     assert seeds == {
         "000_6d9b418a79da553c.txt": "mehr",
@@ -73,10 +76,18 @@ def test_manifest_contract():
     for a in MANIFEST:
         outlet = OUTLETS[a["outlet"]]
         assert outlet.article_id(a["url"]) == a["id"], a["url"]
-        assert a["relevant"] == (a["kind"] in ("seed", "republication", "new"))
+        assert a["relevant"] == (a["kind"] in ("seed", "republication", "new", "copy"))
     for seed, owner in seeds.items():
         reps = [a for a in MANIFEST if a["kind"] == "republication" and a["of"] == seed]
         assert len(reps) >= 2 and all(r["outlet"] != owner for r in reps)
+    originals = {a["story"]: a for a in MANIFEST if a["kind"] == "new"}
+    copies = [a for a in MANIFEST if a["kind"] == "copy"]
+    assert len(copies) >= 8
+    for c in copies:  # another outlet, later, crediting the original's outlet
+        original = originals[c["of"]]
+        assert c["outlet"] != original["outlet"] and c["published"] > original["published"]
+        assert c["cited"] and c["title"] != original["title"]
+    assert len({a["url"] for a in MANIFEST}) == len(MANIFEST)
     per_outlet = {
         k: sum(1 for a in MANIFEST if a["outlet"] == k and a["batch"] == 0) for k in OUTLETS
     }
@@ -84,9 +95,57 @@ def test_manifest_contract():
 
 
 def test_build_is_deterministic():
-    source = Path(__file__).resolve().parents[1] / "bench" / "data" / "hamshahri_feed_items.json"
-    rebuilt = build(Path(__file__).resolve().parents[1] / "seeds", source)
+    rebuilt = build(ROOT / "seeds")
     assert json.loads(json.dumps(rebuilt, ensure_ascii=False)) == MANIFEST
+
+
+def test_bundled_content_is_the_projects_own():
+    """Only the seeds come from outside; every other page is generated or hand-written here."""
+    assert not (ROOT / "monitor" / "simulator" / "data" / "articles.json").exists()
+    outside = [a for a in MANIFEST if a.get("source") == "corpus" or a.get("source_link")]
+    assert outside == []
+    generated = [a for a in MANIFEST if a.get("source") == "newsroom"]
+    assert {a["kind"] for a in generated} == {"new", "copy", "unrelated", "trap"}
+    assert len(generated) >= 200
+
+
+def test_generated_verdicts_match_the_ground_truth():
+    """The relevance model agrees with every page's label; only copies match other pages."""
+    from monitor.dedup import DedupIndex, fingerprint
+    from monitor.relevance import RelevanceModel
+
+    model = RelevanceModel.load()
+    wrong = []
+    for a in MANIFEST:
+        verdict = model.score(a["title"], "\n".join(a["paragraphs"]), a["lead"])
+        if verdict.relevant != a["relevant"]:
+            wrong.append((a["kind"], a["title"], verdict.score))
+    assert wrong == []
+    index = DedupIndex()
+    group: dict[int, str] = {}
+    for i, a in enumerate(MANIFEST):
+        fp = fingerprint("\n".join([a["title"], a["lead"], *a["paragraphs"]]))
+        mine = a.get("of") or a.get("story") or f"page-{i}"
+        match = index.query(fp)
+        if a["kind"] in ("republication", "copy"):
+            assert match is not None and group[match.of] == mine, a["url"]
+        else:
+            assert match is None, (a["url"], group.get(match.of if match else -1))
+            index.add(i, fp)
+            group[i] = mine
+
+
+def test_corpus_adds_real_items_without_moving_bundled_urls():
+    if not (SHARED_REAL / "hamshahri_feed_items.json").is_file():
+        pytest.skip("../shared/fixtures/real/hamshahri_feed_items.json is absent (real feed items)")
+    with_corpus = manifest(SHARED_REAL)
+    real = [a for a in with_corpus if a.get("source") == "corpus"]
+    assert len(real) >= 50 and all(a["kind"] == "unrelated" and not a["relevant"] for a in real)
+    bundled = {(a["outlet"], a["title"]): a["url"] for a in MANIFEST}
+    assert {
+        (a["outlet"], a["title"]): a["url"] for a in with_corpus if a.get("source") != "corpus"
+    } == bundled
+    assert manifest(ROOT.parent / "shared") == with_corpus  # ../shared itself is accepted
 
 
 def test_robots(sim):

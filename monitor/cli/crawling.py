@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -19,7 +21,17 @@ from monitor.cli.base import (
     print_runs,
     store,
 )
+from monitor.seeds import seeds_dir
 from storage.db import default_db_url
+
+SEED_EXAMPLE = "000_6d9b418a79da553c.txt"
+CorpusOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="Also serve the real feed items in this folder (e.g. ../shared/fixtures/real).",
+        exists=True,
+    ),
+]
 
 
 @app.command()
@@ -121,6 +133,7 @@ def demo(
         typer.Option(help="Crawl this running mirror instead of starting the simulator."),
     ] = None,
     port: Annotated[int, typer.Option(help="Simulator port (0 = any free port).")] = 0,
+    corpus: CorpusOpt = None,
 ) -> None:
     """Start the outlet simulator, crawl every outlet through it, and show what was stored.
 
@@ -134,7 +147,7 @@ def demo(
         err.print(f"crawling the outlets through the mirror at {mirror}")
         ids = _crawl_with_progress(None, db=url, mirror=mirror, trigger="demo", show=True)
     else:
-        with Simulator(port=port) as sim:
+        with Simulator(corpus=corpus, port=port) as sim:
             err.print(f"[bold]Outlet simulator[/] serving {sim.url} (a local copy of the outlets)")
             ids = _crawl_with_progress(None, db=url, mirror=sim.url, trigger="demo", show=True)
     print_runs(url, ids, "table", title="Demo crawl")
@@ -144,7 +157,7 @@ def demo(
         f"  monitor query روسیه{opt}\n"
         f"  monitor show <ID>{opt}\n"
         f"  monitor sources{opt}\n"
-        f"  monitor check seeds/000_6d9b418a79da553c.txt{opt}",
+        f"  monitor check {seeds_dir(os.environ.get('MONITOR_SEEDS')) / SEED_EXAMPLE}{opt}",
         markup=False,
     )
 
@@ -152,6 +165,7 @@ def demo(
 @app.command()
 def simulate(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8800,
+    corpus: CorpusOpt = None,
 ) -> None:
     """Serve the local outlet simulator until Ctrl-C.
 
@@ -159,7 +173,7 @@ def simulate(
     """
     from monitor.simulator import Simulator
 
-    sim = Simulator(port=port)
+    sim = Simulator(corpus=corpus, port=port)
     err.print(f"serving the outlets at http://127.0.0.1:{port}/<host>/<path>; Ctrl-C stops")
     with contextlib.suppress(KeyboardInterrupt):
         sim.serve_forever()

@@ -12,9 +12,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8800)
     parser.add_argument("--batch", type=int, default=0, help="release batches up to this one")
-    parser.add_argument("--data-dir", default=None)
+    parser.add_argument(
+        "--corpus", default=None, help="also serve the real feed items in this folder"
+    )
     args = parser.parse_args(argv)
-    sim = Simulator(data_dir=args.data_dir, host=args.host, port=args.port)
+    sim = Simulator(corpus=args.corpus, host=args.host, port=args.port)
     sim.release(args.batch)
     sim._bind()
     print(f"simulator listening on {sim.url} (e.g. {sim.url}/www.mehrnews.com/rss)", flush=True)

@@ -1,16 +1,23 @@
-"""Regenerate ``data/articles.json``: the simulator's whole content and the end-to-end ground truth.
+"""The simulator's whole content and the end-to-end ground truth (the "manifest"), built at start.
 
-Inputs are the five seed articles, the hand-written texts in ``data/stories.json`` (seed metadata,
-republication headlines, new Iran–Russia stories, traps) and real unrelated Hamshahri feed items.
-Everything random goes through ``random.Random`` seeded with fixed strings, so two runs produce the
-same bytes; the output is committed and the server never regenerates it.
+Inputs are the five seed articles (the bundled ``seeds/``), the hand-written texts in
+``data/stories.json`` (seed metadata, republication headlines, Iran–Russia stories, traps) and
+the articles ``newsroom.py`` writes (more Iran–Russia stories and their copies at other outlets,
+hard negatives, unrelated news). All of it is text this project wrote, except the seeds.
+Everything random goes through ``random.Random`` seeded with fixed strings, so every build gives
+the same records; nothing is stored in the repository but the inputs.
 
-    python -m monitor.simulator.build_data [--seeds DIR] [--hamshahri FILE] [--out FILE]
+``--corpus DIR`` (a folder holding ``hamshahri_feed_items.json``, e.g. ``../shared/fixtures/real``,
+or ``../shared`` itself) adds those real feed items as further unrelated pages, after the rest
+has its ids, so the bundled articles keep their URLs whether or not a corpus is given.
+
+    python -m monitor.simulator.build_data [--corpus DIR] [--out FILE]   # writes the manifest
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import random
@@ -21,16 +28,38 @@ from typing import Any
 
 import jdatetime
 
+from monitor.defaults import bundled_seeds_dir
+from monitor.simulator import newsroom
+
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
-REPO = HERE.parents[1]
-DEFAULT_SEEDS = REPO / "seeds"
-DEFAULT_HAMSHAHRI = (
-    Path(__file__).resolve().parents[2] / "bench" / "data" / "hamshahri_feed_items.json"
-)
+CORPUS_FILE = "hamshahri_feed_items.json"
 TEHRAN = timezone(timedelta(hours=3, minutes=30))
 OUTLETS = ("mehr", "irna", "isna", "tasnim", "jamejam", "alalam", "fars", "irib")
 TARGET_PER_OUTLET = 34  # batch-0 articles per outlet, unrelated items fill the rest
+RELATIONS_PER_BEAT = 2  # generated Iran–Russia stories of each kind
+COPIED_EVERY = 2  # every second generated story is republished by another outlet
+# How each outlet credits itself at the top of a story, and its name in attribution lines.
+OWN_ATTRIBUTION = {
+    "mehr": "به گزارش خبرگزاری مهر،",
+    "irna": "به گزارش ایرنا،",
+    "isna": "به گزارش ایسنا،",
+    "tasnim": "به گزارش خبرگزاری تسنیم،",
+    "jamejam": "به گزارش جام جم آنلاین،",
+    "alalam": "به گزارش العالم،",
+    "fars": "به گزارش خبرگزاری فارس،",
+    "irib": "به گزارش خبرگزاری صدا و سیما،",
+}
+SOURCE_NAME = {
+    "mehr": "مهر",
+    "irna": "ایرنا",
+    "isna": "ایسنا",
+    "tasnim": "تسنیم",
+    "jamejam": "جام جم",
+    "alalam": "العالم",
+    "fars": "فارس",
+    "irib": "صدا و سیما",
+}
 # Pages served as windows-1256 (and declared so): one seed, one unrelated item, both Al-Alam.
 CP1256_KINDS = {("alalam", "seed"), ("alalam", "unrelated")}
 
@@ -244,8 +273,17 @@ def article_url(
 # ---------------------------------------------------------------------------------- build
 
 
+def corpus_file(path: str | Path) -> Path:
+    """The feed-items file a ``--corpus`` argument names (the file, its folder, or ../shared)."""
+    path = Path(path).expanduser()
+    for candidate in (path, path / CORPUS_FILE, path / "fixtures" / "real" / CORPUS_FILE):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(f"no {CORPUS_FILE} at {path} (nor in its fixtures/real/)")
+
+
 def load_unrelated(path: Path) -> list[dict[str, Any]]:
-    """Distinct Hamshahri items with no Russia words (some links recur with edited titles)."""
+    """Distinct real feed items with no Russia words (some links recur with edited titles)."""
     items = json.loads(path.read_text(encoding="utf-8"))
     seen_links: set[str] = set()
     seen_text: set[str] = set()
@@ -265,7 +303,9 @@ def load_unrelated(path: Path) -> list[dict[str, Any]]:
     return out
 
 
-def build(seeds_dir: Path, hamshahri: Path) -> list[dict[str, Any]]:
+def build(seeds_dir: Path | None = None, corpus: Path | None = None) -> list[dict[str, Any]]:
+    """Every simulated article as a manifest record; ``corpus`` adds real unrelated items."""
+    seeds_dir = seeds_dir or bundled_seeds_dir()
     spec = json.loads((DATA / "stories.json").read_text(encoding="utf-8"))
     styles = spec["attribution_styles"]
     records: list[dict[str, Any]] = []
@@ -278,7 +318,7 @@ def build(seeds_dir: Path, hamshahri: Path) -> list[dict[str, Any]]:
         lead: str,
         paragraphs: list[str],
         **extra: Any,
-    ) -> None:
+    ) -> dict[str, Any]:
         rec = {
             "outlet": outlet,
             "title": title,
@@ -292,11 +332,13 @@ def build(seeds_dir: Path, hamshahri: Path) -> list[dict[str, Any]]:
             "batch": extra.pop("batch", 0),
             "kind": kind,
             "of": extra.pop("of", None),
-            "relevant": kind in ("seed", "republication", "new"),
+            "relevant": kind in ("seed", "republication", "new", "copy"),
             "cited": extra.pop("cited", None),
+            "pass": extra.pop("pass_", 0),
         }
         rec.update(extra)
         records.append(rec)
+        return rec
 
     for seed_file, meta in spec["seeds"].items():
         text = (seeds_dir / seed_file).read_text(encoding="utf-8")
@@ -351,53 +393,172 @@ def build(seeds_dir: Path, hamshahri: Path) -> list[dict[str, Any]]:
                 reporter=story.get("reporter"),
             )
 
-    # Unrelated items fill each outlet to TARGET_PER_OUTLET; a few more arrive in later batches.
-    pool = load_unrelated(hamshahri)
-    random.Random("unrelated-order").shuffle(pool)
-    rng = random.Random("unrelated-dates")
-    start = datetime(2021, 9, 1, tzinfo=TEHRAN)
-    span = (datetime(2025, 10, 31, tzinfo=TEHRAN) - start).total_seconds()
+    _add_generated(add)
+    _add_unrelated(add, records)
+    if corpus is not None:
+        _add_corpus(add, corpus_file(corpus))
+    return _finish(records)
+
+
+AddFn = Any  # the ``add`` closure of ``build``
+
+
+def _when(rng: random.Random, start: datetime, end: datetime) -> datetime:
+    moment = start + timedelta(seconds=rng.uniform(0, (end - start).total_seconds()))
+    return moment.replace(second=0, microsecond=0)
+
+
+def _story_paragraphs(outlet: str, story: newsroom.Written, attribution: str) -> list[str]:
+    """The body as the outlet prints it: its attribution line opens the first paragraph."""
+    return [f"{attribution} {story.paragraphs[0]}", *story.paragraphs[1:]]
+
+
+def _add_generated(add: AddFn) -> None:
+    """The newsroom's Iran–Russia stories (some copied by a second outlet) and hard negatives."""
+    rng = random.Random("generated-dates")
+    start, end = datetime(2022, 2, 1, tzinfo=TEHRAN), datetime(2025, 10, 20, tzinfo=TEHRAN)
+    for i, story in enumerate(newsroom.relations(RELATIONS_PER_BEAT)):
+        outlet = OUTLETS[(i * 3 + 1) % len(OUTLETS)]
+        published = _when(rng, start, end)
+        key = f"{story.beat}-{i // len(newsroom.RELATIONS)}"
+        add(
+            outlet,
+            "new",
+            published,
+            story.title,
+            story.lead,
+            _story_paragraphs(outlet, story, OWN_ATTRIBUTION[outlet]),
+            section=story.section,
+            tags=story.tags,
+            story=key,
+            event=key,
+            source="newsroom",
+            pass_=1,
+        )
+        if i % COPIED_EVERY:
+            continue
+        desk = random.Random(f"copy:{key}")
+        other = desk.choice([o for o in OUTLETS if o != outlet])
+        copy = newsroom.rework(story, desk)
+        line = f"به گزارش {SOURCE_NAME[other]} به نقل از {SOURCE_NAME[outlet]}،"
+        if other in ("mehr", "tasnim", "fars"):
+            line = f"به گزارش خبرگزاری {SOURCE_NAME[other]} به نقل از {SOURCE_NAME[outlet]}،"
+        add(
+            other,
+            "copy",
+            published + timedelta(minutes=desk.randint(50, 20 * 60)),
+            copy.title,
+            copy.lead,
+            _story_paragraphs(other, copy, line),
+            section=copy.section,
+            tags=copy.tags,
+            of=key,
+            story=key,
+            event=key,
+            cited=SOURCE_NAME[outlet],
+            source="newsroom",
+            pass_=1,
+        )
+    for i, trap in enumerate(newsroom.traps()):
+        outlet = OUTLETS[(i * 5 + 2) % len(OUTLETS)]
+        add(
+            outlet,
+            "trap",
+            _when(rng, start, end),
+            trap.title,
+            trap.lead,
+            _story_paragraphs(outlet, trap, OWN_ATTRIBUTION[outlet]),
+            section=trap.section,
+            tags=trap.tags,
+            story=trap.beat,
+            event=trap.beat,
+            source="newsroom",
+            pass_=1,
+        )
+
+
+def _add_unrelated(add: AddFn, records: list[dict[str, Any]]) -> None:
+    """Unrelated news fills each outlet to TARGET_PER_OUTLET; a few more arrive in later batches."""
     later = {1: ("mehr", "irna", "fars"), 2: ("tasnim", "jamejam")}
+    wanted: list[tuple[str, int]] = []
     for outlet in OUTLETS:
         have = sum(1 for r in records if r["outlet"] == outlet and r["batch"] == 0)
-        wanted = [(0, None)] * max(0, TARGET_PER_OUTLET - have)
-        wanted += [(b, b) for b, outs in later.items() if outlet in outs]
-        for batch, _ in wanted:
-            group = [pool.pop() for _ in range(1 + rng.randint(2, 3))]
-            first = group[0]
-            if batch == 0:
-                when = start + timedelta(seconds=rng.uniform(0, span))
-            else:
-                base = (
-                    datetime(2025, 11, 2, 9, tzinfo=TEHRAN)
-                    if batch == 1
-                    else datetime(2025, 12, 9, 9, tzinfo=TEHRAN)
-                )
-                when = base + timedelta(minutes=rng.randint(0, 48 * 60))
-            when = when.replace(second=0, microsecond=0)
-            section = (first.get("tags") or ["عمومی"])[0]
-            add(
-                outlet,
-                "unrelated",
-                when,
-                first["title"].strip(),
-                first["summary"].strip(),
-                [g["summary"].strip() for g in group],
-                section=section,
-                tags=[t.split(">")[-1].strip() for t in first.get("tags", [])],
-                batch=batch,
-                source_link=first.get("link"),
+        wanted += [(outlet, 0)] * max(0, TARGET_PER_OUTLET - have)
+        wanted += [(outlet, b) for b, outs in later.items() if outlet in outs]
+    pool = newsroom.unrelated(len(wanted))
+    random.Random("unrelated-order").shuffle(pool)
+    rng = random.Random("unrelated-dates")
+    start, end = datetime(2021, 9, 1, tzinfo=TEHRAN), datetime(2025, 10, 31, tzinfo=TEHRAN)
+    for (outlet, batch), story in zip(wanted, pool, strict=True):
+        if batch == 0:
+            when = _when(rng, start, end)
+        else:
+            base = (
+                datetime(2025, 11, 2, 9, tzinfo=TEHRAN)
+                if batch == 1
+                else datetime(2025, 12, 9, 9, tzinfo=TEHRAN)
             )
+            when = base + timedelta(minutes=rng.randint(0, 48 * 60))
+        add(
+            outlet,
+            "unrelated",
+            when,
+            story.title,
+            story.lead,
+            _story_paragraphs(outlet, story, OWN_ATTRIBUTION[outlet]),
+            section=story.section,
+            tags=story.tags,
+            batch=batch,
+            source="newsroom",
+            pass_=1,
+        )
 
-    # ids and URLs, in publication order per outlet so that ids grow with time
+
+def _add_corpus(add: AddFn, path: Path) -> None:
+    """Real feed items (``--corpus``), each with two or three more items' summaries as its body."""
+    pool = load_unrelated(path)
+    random.Random("corpus-order").shuffle(pool)
+    rng = random.Random("corpus-dates")
+    start, end = datetime(2021, 9, 1, tzinfo=TEHRAN), datetime(2025, 10, 31, tzinfo=TEHRAN)
+    i = 0
+    while len(pool) >= 3:
+        outlet = OUTLETS[i % len(OUTLETS)]
+        i += 1
+        group = [pool.pop() for _ in range(min(len(pool), 1 + rng.randint(2, 3)))]
+        first = group[0]
+        add(
+            outlet,
+            "unrelated",
+            _when(rng, start, end),
+            first["title"].strip(),
+            first["summary"].strip(),
+            [g["summary"].strip() for g in group],
+            section=(first.get("tags") or ["عمومی"])[0],
+            tags=[t.split(">")[-1].strip() for t in first.get("tags", [])],
+            source="corpus",
+            source_link=first.get("link"),
+            pass_=2,
+        )
+
+
+def _finish(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Outlet ids and URLs, then the record layout.
+
+    Ids grow with publication time per outlet. The hand-written records take theirs first, then
+    the generated ones, then a corpus's: an id clash moves the later pass, so adding a corpus
+    (or more generated text) never changes the URL of a story tests name.
+    """
     ids = Ids()
-    records.sort(key=lambda r: (r["published"], r["outlet"], r["title"]))
+    records.sort(key=lambda r: (r["pass"], r["published"], r["outlet"], r["title"]))
     for rec in records:
         rec["id"] = ids.make(rec["outlet"], rec["published"], rec.pop("code", None))
         rec["url"] = article_url(
             rec["outlet"], rec["id"], rec["title"], rec["published"], rec.pop("reporter", None)
         )
+    records.sort(key=lambda r: (r["published"], r["outlet"], r["title"]))
+    for rec in records:
         rec["published"] = iso(rec["published"])
+        del rec["pass"]
     chosen: set[tuple[str, str]] = set()
     for rec in records:
         pair = (rec["outlet"], rec["kind"])
@@ -428,18 +589,29 @@ def build(seeds_dir: Path, hamshahri: Path) -> list[dict[str, Any]]:
     ]
 
 
+@functools.lru_cache(maxsize=4)
+def _cached(corpus: str | None) -> str:
+    return json.dumps(build(corpus=Path(corpus) if corpus else None), ensure_ascii=False)
+
+
+def manifest(corpus: str | Path | None = None) -> list[dict[str, Any]]:
+    """The records every simulator serves (a fresh copy each call; built once per corpus)."""
+    return json.loads(_cached(str(corpus) if corpus else None))  # type: ignore[no-any-return]
+
+
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=Path, default=DEFAULT_SEEDS)
-    parser.add_argument("--hamshahri", type=Path, default=DEFAULT_HAMSHAHRI)
-    parser.add_argument("--out", type=Path, default=DATA / "articles.json")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=None, help="add real items from here")
+    parser.add_argument("--out", type=Path, default=None, help="write the manifest here")
     args = parser.parse_args(argv)
-    records = build(args.seeds, args.hamshahri)
-    args.out.write_text(json.dumps(records, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    records = manifest(args.corpus)
+    if args.out:
+        text = json.dumps(records, ensure_ascii=False, indent=1) + "\n"
+        args.out.write_text(text, encoding="utf-8")
     counts: dict[str, int] = {}
     for r in records:
         counts[f"{r['outlet']}/{r['kind']}"] = counts.get(f"{r['outlet']}/{r['kind']}", 0) + 1
-    print(f"wrote {len(records)} articles to {args.out}")
+    print(f"{len(records)} articles" + (f", written to {args.out}" if args.out else ""))
     for key in sorted(counts):
         print(f"  {key}: {counts[key]}")
 

@@ -1,13 +1,13 @@
 """The simulator's in-memory article store: what is visible now, and what changed when.
 
-Articles come from ``data/articles.json`` (written by ``build_data.py``). A batch number hides
+Articles come from ``build_data.manifest()`` (the seeds, hand-written stories and the newsroom's
+generated articles; ``corpus`` adds real feed items from a folder). A batch number hides
 articles until ``release(batch)``; ``update`` edits an article and bumps its modified time, the
 value feeds, sitemaps and conditional GET use.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.outlets import BUNDLED, Outlet, load_outlets, outlet_for_url
-
-DATA_DIR = Path(__file__).resolve().parent / "data"
+from monitor.simulator.build_data import manifest
 
 
 @dataclass
@@ -66,9 +65,8 @@ class Article:
 class Catalog:
     """Articles by outlet, newest first, filtered by the released batch. Thread-safe."""
 
-    def __init__(self, data_dir: str | Path | None = None) -> None:
-        path = Path(data_dir or DATA_DIR) / "articles.json"
-        records = json.loads(path.read_text(encoding="utf-8"))
+    def __init__(self, corpus: str | Path | None = None) -> None:
+        records = manifest(corpus)
         # The bundled file only: the simulator plays the real outlets, not a user's overrides.
         self.outlets: dict[str, Outlet] = load_outlets(BUNDLED)
         self._lock = threading.RLock()

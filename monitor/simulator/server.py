@@ -82,9 +82,9 @@ class Simulator:
     """Serve the simulated outlets. ``with Simulator().start() as sim: … sim.url …``."""
 
     def __init__(
-        self, data_dir: str | Path | None = None, host: str = "127.0.0.1", port: int = 0
+        self, corpus: str | Path | None = None, host: str = "127.0.0.1", port: int = 0
     ) -> None:
-        self.catalog = Catalog(data_dir)
+        self.catalog = Catalog(corpus)
         self.host = host
         self.port = port
         self.log: list[tuple[str, str, int]] = []
