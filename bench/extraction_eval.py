@@ -117,16 +117,14 @@ def golden_cases(golden: Path = GOLDEN) -> list[Case]:
 def simulator_cases(per_outlet: int = 2) -> list[Case]:
     """Pages rendered by monitor.simulator, when it is importable; [] otherwise."""
     try:
+        from monitor.simulator.build_data import manifest
         from monitor.simulator.catalog import Article
         from monitor.simulator.markup import render_article
     except Exception as exc:  # the simulator is optional for this evaluation
         logger.info("simulator pages skipped: %s", exc)
         return []
-    path = ROOT / "monitor" / "simulator" / "data" / "articles.json"
-    if not path.exists():
-        return []
     by_outlet: dict[str, list[Any]] = {}
-    for record in json.loads(path.read_text(encoding="utf-8")):
+    for record in manifest():  # the simulator's content is built in code, not read from a file
         by_outlet.setdefault(record["outlet"], []).append(record)
     cases: list[Case] = []
     for outlet, records in sorted(by_outlet.items()):
