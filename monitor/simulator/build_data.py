@@ -596,7 +596,8 @@ def _cached(corpus: str | None) -> str:
 
 def manifest(corpus: str | Path | None = None) -> list[dict[str, Any]]:
     """The records every simulator serves (a fresh copy each call; built once per corpus)."""
-    return json.loads(_cached(str(corpus) if corpus else None))  # type: ignore[no-any-return]
+    records: list[dict[str, Any]] = json.loads(_cached(str(corpus) if corpus else None))
+    return records
 
 
 def main(argv: list[str] | None = None) -> None:

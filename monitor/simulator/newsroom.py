@@ -38,7 +38,8 @@ class Beat:
     titles: tuple[str, ...]
     leads: tuple[str, ...]
     paragraphs: tuple[str, ...]
-    slots: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Slot -> choices; "pair" holds (Iranian, Iranian in full, Russian, Russian in full) tuples.
+    slots: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     numbers: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
@@ -1291,7 +1292,7 @@ def _fill(beat: Beat, rng: random.Random) -> dict[str, str]:
     values: dict[str, str] = {}
     for name, choices in beat.slots.items():
         if name == "pair":
-            pair: Any = rng.choice(choices)
+            pair = rng.choice(choices)
             values.update(ir=pair[0], ir_full=pair[1], ru=pair[2], ru_full=pair[3])
             continue
         # Slots sharing a stem (team1, team2, team3; city, city2) take different values.
