@@ -77,7 +77,7 @@ def _env(**extra: str) -> dict[str, str]:
 def test_the_wheel_ships_the_seeds_byte_identical(installed: Path, tmp_path: Path):
     probe = _run(
         [str(installed / "python"), "-c",
-         "import monitor, monitor.defaults as d; print(monitor.__file__); print(d.MONITOR_SEEDS)"],
+         "import monitor, monitor.seeds as s; print(monitor.__file__); print(s.seeds_dir())"],
         cwd=tmp_path, env=_env(),
     )  # fmt: skip
     assert probe.returncode == 0, probe.stderr
