@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,10 +20,10 @@ from monitor.cli.base import (
     print_runs,
     store,
 )
-from monitor.seeds import seeds_dir
+from monitor.seeds import BUNDLED
 from storage.db import default_db_url
 
-SEED_EXAMPLE = "000_6d9b418a79da553c.txt"
+SEED_EXAMPLE = "000_6d9b418a79da553c.txt"  # a seed the demo suggests checking
 CorpusOpt = Annotated[
     Path | None,
     typer.Option(
@@ -157,7 +156,7 @@ def demo(
         f"  monitor query روسیه{opt}\n"
         f"  monitor show <ID>{opt}\n"
         f"  monitor sources{opt}\n"
-        f"  monitor check {seeds_dir(os.environ.get('MONITOR_SEEDS')) / SEED_EXAMPLE}{opt}",
+        f"  monitor check {BUNDLED / SEED_EXAMPLE}{opt}",
         markup=False,
     )
 
