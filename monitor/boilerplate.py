@@ -9,6 +9,10 @@ with the outlet's own ``boilerplate`` phrases added to the generic ones below.
 from __future__ import annotations
 
 import re
+import tomllib
+from collections.abc import Callable
+from functools import lru_cache
+from importlib.resources import files
 from typing import Any
 
 from monitor.dates import parse_persian_date
@@ -16,49 +20,21 @@ from monitor.normalize import canonical_text, display_text
 
 _PERSIAN_LETTER = re.compile("[\u0600-\u06ff]")
 
-# Furniture found on Persian agency pages beyond each outlet's own ``boilerplate`` list.
-GENERIC_BOILERPLATE = (
-    "انتهای پیام",
-    "کد خبر",
-    "نظر شما",
-    "ارسال نظرات",
-    "ارسال نظر",
-    "نظرات",
-    "پربیننده ترین",
-    "پربیننده‌ترین",
-    "پربحث ترین",
-    "اخبار مرتبط",
-    "مطالب مرتبط",
-    "بیشتر بخوانید",
-    "بیشتر بخوانید:",
-    "برچسب ها",
-    "برچسب‌ها",
-    "کلمات کلیدی",
-    "لینک کوتاه",
-    "لینک کپی شد",
-    "آخرین اخبار",
-    "آخرین خبرهای روز",
-    "اخبار روز",
-    "واژه های کاربردی مرتبط",
-    "این خبر بروز رسانی می شود",
-    "تمامی حقوق",
-    "کلیه حقوق",
-    "اشتراک گذاری",
-    "نسخه چاپی",
-    "ارسال به دوستان",
-    "در انتظار بررسی",
-    "انتشار یافته",
-)
-# Headings after which a run of short lines is a list of links, not article text.
-_LIST_HEADINGS = (
-    "بیشتر بخوانید", "اخبار مرتبط", "مطالب مرتبط", "پربیننده ترین", "پربیننده‌ترین",
-    "واژه های کاربردی مرتبط", "آخرین اخبار", "آخرین خبرهای روز", "اخبار روز",
-)  # fmt: skip
-_END_MARKERS = ("انتهای پیام",)
+
+@lru_cache(maxsize=1)
+def _data() -> dict[str, tuple[str, ...]]:
+    """monitor/data/boilerplate.toml: phrases, list headings and end markers, as data."""
+    raw = tomllib.loads(files("monitor").joinpath("data/boilerplate.toml").read_text("utf-8"))
+    return {key: tuple(raw[key]) for key in ("phrases", "list_headings", "end_markers")}
+
+
+def generic_boilerplate() -> tuple[str, ...]:
+    """The generic furniture phrases (before any outlet's own)."""
+    return _data()["phrases"]
 
 
 def boilerplate_keys(outlet: Any) -> list[str]:
-    phrases = [*GENERIC_BOILERPLATE, *getattr(outlet, "boilerplate", ())]
+    phrases = [*generic_boilerplate(), *getattr(outlet, "boilerplate", ())]
     return sorted({k for k in (canonical_text(p) for p in phrases) if k}, key=len, reverse=True)
 
 
@@ -75,19 +51,27 @@ def is_date_line(line: str) -> bool:
     return len(line) <= 70 and parse_persian_date(line) is not None
 
 
-def clean_lines(lines: list[str], title: str, lead: str | None, outlet: Any = None) -> list[str]:
+def clean_lines(
+    lines: list[str],
+    title: str,
+    lead: str | None,
+    outlet: Any = None,
+    display: Callable[[str], str] = display_text,
+) -> list[str]:
     """Remove furniture from extracted lines: end markers, boilerplate, date lines, lists,
-    and a leading copy of the headline or lead."""
+    and a leading copy of the headline or lead. ``display`` gives each kept line its display
+    form (an Arabic page keeps its letters)."""
     phrases = boilerplate_keys(outlet)
-    headings = {canonical_text(h) for h in _LIST_HEADINGS}
+    headings = {canonical_text(h) for h in _data()["list_headings"]}
+    end_markers = [canonical_text(m) for m in _data()["end_markers"]]
     out: list[str] = []
     in_list = False
     for raw in lines:
-        line = display_text(raw).strip(" -|")
+        line = display(raw).strip(" -|")
         if not line:
             continue
         key = canonical_text(line)
-        if any(key.startswith(canonical_text(m)) for m in _END_MARKERS):
+        if any(key.startswith(m) for m in end_markers):
             break
         if any(key.startswith(h) for h in headings) and len(key.split()) <= 6:
             in_list = True
@@ -133,5 +117,3 @@ def drop_trailing_list(lines: list[str]) -> list[str]:
         return lines[:end]
     return lines
 
-
-# --- the adapter -----------------------------------------------------------------------------

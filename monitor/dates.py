@@ -1,69 +1,116 @@
-"""Publication dates of Persian news pages, in both calendars.
+"""Publication dates of Persian and Arabic news pages, in the calendars they are written in.
 
-Why not htmldate alone: it knows no Jalali calendar, reads "1402/09/14" as nonsense and can
-settle on a footer's copyright year. Persian pages carry the date in many shapes, so
-``find_published`` tries rules in a fixed precedence and reports which one answered:
+``find_published`` tries sources in a fixed precedence and reports which one answered:
 
-1. structured metadata — ``article:published_time``, JSON-LD ``datePublished``,
-   ``nastooh:publishDate``, other date metas (``dc.date``, ``pubdate``…), ``time[datetime]``;
-   a 13xx/14xx year anywhere means Jalali;
-2. visible Jalali text — the outlet's ``date_selector`` first, then elements whose class or id
-   says date/time, then the text just under the headline (never a footer, nav or aside);
-3. a date in the URL path (Tasnim's ``/fa/news/1398/02/30/…``), date only;
-4. otherwise None.
+1. metadata that states its own offset — ``article:published_time``, ``og:published_time``,
+   JSON-LD ``datePublished``, other date metas (``nastooh:publishDate``, ``dc.date``…),
+   ``<time datetime>`` — then the same metadata without an offset (read in the offset the
+   page states elsewhere, else Tehran time); a meta written in words ("١٥ مايو ٢٠٢٤") counts;
+2. the outlet's configured ``date_selector``;
+3. htmldate's original-date search (it ships with trafilatura), date only;
+4. Jalali and Hijri (lunar) dates written in the page — elements whose class or id says
+   date/time, then the text just under the headline — with Persian or Arabic month names and
+   Persian, Arabic-Indic or ASCII digits; never a footer, nav or aside;
+5. a date in the URL path (Tasnim's ``/fa/news/1398/02/30/…``), date only;
+6. otherwise None.
 
-Times without an offset are Tehran wall-clock time and are stored in UTC. Iran used +03:30
-and, through 2022 (its last summer), summer time +04:30 (2 Farvardin to 30 Shahrivar); the IANA zone
-``Asia/Tehran`` carries that history, with a built-in rule as fallback when tzdata is absent.
+Why not htmldate alone: it knows neither the Jalali nor the Hijri calendar, reads
+"1402/09/14" as nonsense and can settle on a footer's copyright year.
+
+Offsets: the offset the page states is kept. A time without one is Tehran wall-clock time only
+when nothing on the page says otherwise. Iran used +03:30 and, through 2022 (its last summer),
+summer time +04:30 (2 Farvardin to 30 Shahrivar); the IANA zone ``Asia/Tehran`` carries that
+history, with a built-in rule as fallback when tzdata is absent. No input makes these functions
+raise: an impossible date or offset ("+99:00") is simply not a date.
 """
 
 from __future__ import annotations
 
-import json
+import copy
 import logging
 import re
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
+import htmldate
 import jdatetime
-import lxml.html
+from hijridate import Hijri
 from lxml import etree
 
-from monitor.normalize import fold_digits
+from monitor.normalize import PERSIAN_DIGITS, fold_digits
+from monitor.pagetree import css, json_ld_nodes, meta_pairs, parse_document
 
 logger = logging.getLogger(__name__)
 
+# Iran's standard offset; the one definition the project uses.
 TEHRAN_STANDARD = timezone(timedelta(hours=3, minutes=30))
+_TEHRAN_SUMMER = timezone(timedelta(hours=4, minutes=30))
 
 try:  # the IANA zone knows Iran's summer-time history (abolished in 2022)
     from zoneinfo import ZoneInfo
 
-    _TEHRAN_ZONE: Any = ZoneInfo("Asia/Tehran")
+    _TEHRAN_ZONE: tzinfo | None = ZoneInfo("Asia/Tehran")
 except Exception:  # pragma: no cover - tzdata missing
     _TEHRAN_ZONE = None
 
+# The one list of Jalali month names (display spelling) in the project.
 JALALI_MONTHS = (
     "فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور",
     "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند",
 )  # fmt: skip
-_JALALI_MONTH_NO = {name: i + 1 for i, name in enumerate(JALALI_MONTHS)}
-_JALALI_MONTH_NO.update({"امرداد": 5, "اذر": 9, "ابان": 8})
-_GREGORIAN_MONTH_NO = {
+_GREGORIAN_NAMES = {
+    # Persian spellings
     "ژانویه": 1, "ژانویهٔ": 1, "فوریه": 2, "مارس": 3, "آوریل": 4, "مه": 5, "می": 5,
     "ژوئن": 6, "ژوئیه": 7, "جولای": 7, "اوت": 8, "آگوست": 8, "سپتامبر": 9,
     "اکتبر": 10, "نوامبر": 11, "دسامبر": 12,
+    # Arabic (Egyptian and Gulf) spellings
+    "يناير": 1, "فبراير": 2, "أبريل": 4, "إبريل": 4, "مايو": 5, "يونيو": 6, "يونيه": 6,
+    "يوليو": 7, "يوليه": 7, "أغسطس": 8, "سبتمبر": 9, "أكتوبر": 10, "نوفمبر": 11, "ديسمبر": 12,
+    # Levantine and Iraqi month names
+    "كانون الثاني": 1, "شباط": 2, "آذار": 3, "نيسان": 4, "أيار": 5, "حزيران": 6, "تموز": 7,
+    "آب": 8, "أيلول": 9, "تشرين الأول": 10, "تشرين الثاني": 11, "كانون الأول": 12,
+}  # fmt: skip
+_HIJRI_NAMES = {
+    "محرم": 1, "صفر": 2, "ربيع الأول": 3, "ربيع الاول": 3, "ربيع الثاني": 4, "ربيع الآخر": 4,
+    "جمادى الأولى": 5, "جمادى الاول": 5, "جمادى الأول": 5, "جمادى الآخرة": 6,
+    "جمادى الثانية": 6, "جمادى الثاني": 6, "جمادى الآخر": 6, "رجب": 7, "شعبان": 8,
+    "رمضان": 9, "شوال": 10, "ذو القعدة": 11, "ذي القعدة": 11, "ذو الحجة": 12, "ذي الحجة": 12,
 }  # fmt: skip
 _RELATIVE_UNITS = {
     "ثانیه": timedelta(seconds=1), "دقیقه": timedelta(minutes=1), "ساعت": timedelta(hours=1),
     "روز": timedelta(days=1), "هفته": timedelta(weeks=1), "ماه": timedelta(days=30),
 }  # fmt: skip
 
-_MONTH_ALT = "|".join(sorted({*_JALALI_MONTH_NO, *_GREGORIAN_MONTH_NO}, key=len, reverse=True))
+# Text is folded before matching: digits to ASCII, Arabic letter variants to one form, ZWNJ
+# to a space (so "ربیع‌الاول", "ربيع الأول" and "ربیع الاول" all read the same).
+_LETTER_FIX = str.maketrans(
+    {"ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "أ": "ا", "إ": "ا", "آ": "ا",
+     "\u200c": " ", "\xa0": " "}
+)  # fmt: skip
+
+
+def _prepare(text: str) -> str:
+    return fold_digits(text).translate(_LETTER_FIX)
+
+
+# Month name (folded) -> (calendar, month number).
+_MONTHS: dict[str, tuple[str, int]] = {}
+for _i, _name in enumerate(JALALI_MONTHS):
+    _MONTHS[_prepare(_name)] = ("jalali", _i + 1)
+_MONTHS[_prepare("امرداد")] = ("jalali", 5)
+for _name, _no in _GREGORIAN_NAMES.items():
+    _MONTHS[_prepare(_name)] = ("gregorian", _no)
+for _name, _no in _HIJRI_NAMES.items():
+    _MONTHS[_prepare(_name)] = ("hijri", _no)
+_MONTH_ALT = "|".join(
+    re.escape(n).replace(r"\ ", r"\s*") for n in sorted(_MONTHS, key=len, reverse=True)
+)
 _TIME = r"(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?"
-# "14 آذر 1402", optionally followed by a separator and a time ("- 18:23", "، 18:23", "/ 00:20").
+# "14 آذر 1402", "١٥ مايو ٢٠٢٤", "20 جمادی‌الاول 1445 ق", optionally with a time after a
+# separator ("- 18:23", "، 18:23", "/ 00:20").
 _NAMED = re.compile(
-    rf"(?<!\d)(?P<d>\d{{1,2}})\s*(?P<mon>{_MONTH_ALT})(?![\u0600-\u06ff])\s*(?P<y>\d{{4}})"
-    rf"(?:\s*(?:[-–/|،,]|ساعت)?\s*(?:ساعت\s*)?{_TIME})?"
+    rf"(?<!\d)(?P<d>\d{{1,2}})\s*(?P<mon>{_MONTH_ALT})(?![\u0600-\u06ff])[\s,،]*(?P<y>\d{{4}})"
+    rf"(?:\s*(?:ه\.?\s*ق|ق|ه\.?\s*ش|ش|م)?\.?\s*(?:[-–/|،,]|ساعت)?\s*(?:ساعت\s*)?{_TIME})?"
 )
 # "1402/09/14", "1402-09-14 18:23", "2023/12/05"
 _NUMERIC_YMD = re.compile(
@@ -85,15 +132,10 @@ _ISO = re.compile(
 )
 _URL_DATE = re.compile(r"/(?P<y>(?:13|14|19|20)\d\d)/(?P<m>\d{1,2})/(?P<d>\d{1,2})/")
 _WORD_NUMBERS = {"یک": 1, "دو": 2, "سه": 3, "چند": 2}
-_LETTER_FIX = str.maketrans({"ي": "ی", "ك": "ک", "\u200c": " ", "\xa0": " "})
 
 # Elements whose dates are never the article's: page furniture.
 _FURNITURE = re.compile(r"footer|copyright|sidebar|related|comment|menu|nav|widget|most", re.I)
 _DATEISH = re.compile(r"date|time|publish|pdate|tarikh|zaman", re.I)
-
-
-def _prepare(text: str) -> str:
-    return fold_digits(text).translate(_LETTER_FIX)
 
 
 def _iran_dst(local: datetime) -> bool:
@@ -104,12 +146,16 @@ def _iran_dst(local: datetime) -> bool:
     return (j.month, j.day) >= (1, 2) and (j.month, j.day) <= (6, 30)
 
 
+def tehran_time(local: datetime) -> datetime:
+    """A naive Tehran wall-clock time as an aware datetime in Tehran's offset of that day."""
+    if _TEHRAN_ZONE is not None:
+        return local.replace(tzinfo=_TEHRAN_ZONE)
+    return local.replace(tzinfo=_TEHRAN_SUMMER if _iran_dst(local) else TEHRAN_STANDARD)
+
+
 def tehran_to_utc(local: datetime) -> datetime:
     """A naive Tehran wall-clock time as an aware UTC datetime."""
-    if _TEHRAN_ZONE is not None:
-        return local.replace(tzinfo=_TEHRAN_ZONE).astimezone(UTC)
-    offset = timedelta(hours=4, minutes=30) if _iran_dst(local) else timedelta(hours=3, minutes=30)
-    return (local - offset).replace(tzinfo=UTC)
+    return tehran_time(local).astimezone(UTC)
 
 
 def to_tehran(dt: datetime) -> datetime:
@@ -119,35 +165,67 @@ def to_tehran(dt: datetime) -> datetime:
     if _TEHRAN_ZONE is not None:
         return dt.astimezone(_TEHRAN_ZONE)
     naive = dt.astimezone(UTC).replace(tzinfo=None)
-    offset = (
-        timedelta(hours=4, minutes=30)
-        if _iran_dst(naive + TEHRAN_STANDARD.utcoffset(None))
-        else timedelta(hours=3, minutes=30)
-    )
-    return dt.astimezone(timezone(offset))
+    summer = _iran_dst(naive + timedelta(hours=3, minutes=30))
+    return dt.astimezone(_TEHRAN_SUMMER if summer else TEHRAN_STANDARD)
 
 
-def _build(
-    y: int, m: int, d: int, hh: int = 0, mm: int = 0, ss: int = 0, tz: str | None = None
-) -> datetime | None:
-    """A UTC datetime from parts; a 13xx/14xx year is Jalali; no offset means Tehran time."""
+# --- parsing -----------------------------------------------------------------------------------
+
+# A date read from a string: the wall-clock time and the offset the string states (None when
+# it states none; the caller decides which zone that means).
+_Stamp = tuple[datetime, tzinfo | None]
+
+
+def _calendar_date(calendar: str, y: int, m: int, d: int) -> date | None:
+    """The Gregorian date of a Jalali, Hijri (Umm al-Qura) or Gregorian day; None if impossible."""
     try:
-        if 1300 <= y <= 1500:
-            g = jdatetime.date(y, m, d).togregorian()
-            y, m, d = g.year, g.month, g.day
-        elif not 1900 <= y <= 2200:
+        if calendar == "jalali":
+            if not 1300 <= y <= 1500:
+                return None
+            return jdatetime.date(y, m, d).togregorian()
+        if calendar == "hijri":
+            if not 1350 <= y <= 1500:
+                return None
+            return Hijri(y, m, d).to_gregorian()
+        if not 1900 <= y <= 2200:
             return None
-        local = datetime(y, m, d, hh, mm, ss)
+        return date(y, m, d)
+    except (ValueError, OverflowError, TypeError):
+        return None
+
+
+def _offset(tz: str | None) -> tzinfo | bool | None:
+    """The tzinfo for "Z", "+03:00", "+0430"; None when absent; False when impossible."""
+    if not tz:
+        return None
+    if tz == "Z":
+        return UTC
+    digits = tz[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+    if hours > 14 or minutes >= 60:
+        return False
+    sign = 1 if tz[0] == "+" else -1
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def _stamp(
+    calendar: str, y: int, m: int, d: int, hms: tuple[int, int, int] = (0, 0, 0),
+    tz: str | None = None,
+) -> _Stamp | None:  # fmt: skip
+    day = _calendar_date(calendar, y, m, d)
+    offset = _offset(tz)
+    if day is None or offset is False:
+        return None
+    try:
+        local = datetime(day.year, day.month, day.day, *hms)
     except ValueError:
         return None
-    if tz:
-        if tz == "Z":
-            return local.replace(tzinfo=UTC)
-        sign = 1 if tz[0] == "+" else -1
-        digits = tz[1:].replace(":", "")
-        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
-        return local.replace(tzinfo=timezone(sign * offset)).astimezone(UTC)
-    return tehran_to_utc(local)
+    return local, offset if isinstance(offset, tzinfo) else None
+
+
+def _numeric_calendar(y: int) -> str:
+    """A numeric date with a 13xx/14xx year is Jalali; Iranian pages write Hijri in words."""
+    return "jalali" if 1300 <= y <= 1500 else "gregorian"
 
 
 def _time_parts(m: re.Match[str]) -> tuple[int, int, int]:
@@ -156,68 +234,105 @@ def _time_parts(m: re.Match[str]) -> tuple[int, int, int]:
     return int(m["H"]), int(m["M"]), int(m["S"] or 0)
 
 
-def parse_iso(value: str) -> datetime | None:
-    """An ISO-like metadata value ("2019-05-29T19:50:37Z", "2019-05-30 T 00:20:37 +0430")."""
+def _aware(stamp: _Stamp, zone: tzinfo | None = None) -> datetime | None:
+    """The stamp in the offset it states, else in ``zone``, else Tehran time."""
+    local, offset = stamp
+    try:
+        if offset is not None:
+            return local.replace(tzinfo=offset)
+        if zone is not None:
+            return local.replace(tzinfo=zone)
+        return tehran_time(local)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _utc(dt: datetime | None) -> datetime | None:
+    if dt is None:
+        return None
+    try:
+        return dt.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _iso_stamp(value: str) -> _Stamp | None:
     m = _ISO.search(_prepare(value))
     if not m:
         return None
-    hh, mm, ss = _time_parts(m)
-    return _build(int(m["y"]), int(m["m"]), int(m["d"]), hh, mm, ss, m["tz"])
+    y = int(m["y"])
+    return _stamp(_numeric_calendar(y), y, int(m["m"]), int(m["d"]), _time_parts(m), m["tz"])
+
+
+def parse_iso(value: str) -> datetime | None:
+    """An ISO-like metadata value ("2019-05-29T19:50:37Z", "2019-05-30 T 00:20:37 +0430"), UTC.
+
+    Without an offset the value is Tehran time; an impossible offset ("+99:00") gives None.
+    """
+    stamp = _iso_stamp(value)
+    return _utc(_aware(stamp)) if stamp else None
+
+
+def _text_stamp(text: str) -> _Stamp | None:
+    """The first date written in ``text`` (see ``parse_persian_date``), unzoned unless stated."""
+    if not text:
+        return None
+    s = _prepare(text)
+    found: list[tuple[int, _Stamp]] = []
+    m = _NAMED.search(s)
+    if m:
+        calendar, month = _MONTHS.get(re.sub(r"\s+", " ", m["mon"]), ("", 0))
+        y = int(m["y"])
+        if calendar == "gregorian" and y < 1600:
+            calendar = ""  # "۵ مارس ۱۴۰۲" is no date
+        if calendar and (st := _stamp(calendar, y, month, int(m["d"]), _time_parts(m))):
+            found.append((m.start(), st))
+    m = _ISO.search(s)
+    if m and m["tz"]:
+        y = int(m["y"])
+        st = _stamp(_numeric_calendar(y), y, int(m["m"]), int(m["d"]), _time_parts(m), m["tz"])
+        if st:
+            found.append((m.start(), st))
+    m = _NUMERIC_YMD.search(s)
+    if m:
+        y = int(m["y"])
+        if st := _stamp(_numeric_calendar(y), y, int(m["m"]), int(m["d"]), _time_parts(m)):
+            found.append((m.start(), st))
+    m = _NUMERIC_DMY.search(s)
+    if m and (st := _dmy(m)):
+        found.append((m.start(), st))
+    if found:
+        return min(found, key=lambda pair: pair[0])[1]
+    return None
 
 
 def parse_persian_date(text: str, now: datetime | None = None) -> datetime | None:
     """The first date written in ``text``, as aware UTC, or None.
 
-    Understands Jalali and Gregorian dates with month names ("۱۲ آبان ۱۴۰۲", "سه شنبه 14 آذر
-    1402 - 18:23"), numeric dates ("1402/09/14", "2023-12-05T14:53:00Z") with Persian or ASCII
+    Understands Jalali, Hijri (lunar) and Gregorian dates with Persian or Arabic month names
+    ("۱۲ آبان ۱۴۰۲", "سه شنبه 14 آذر 1402 - 18:23", "١٥ مايو ٢٠٢٤", "٢٠ جمادى الأولى ١٤٤٥"),
+    numeric dates ("1402/09/14", "2023-12-05T14:53:00Z") with Persian, Arabic-Indic or ASCII
     digits, and, when ``now`` is given, relative times ("۲ ساعت قبل"). A bare year (a
-    copyright line) is never a date.
+    copyright line) is never a date. A time without an offset is Tehran time.
     """
-    if not text:
-        return None
-    s = _prepare(text)
-    found: list[tuple[int, datetime]] = []
-    m = _NAMED.search(s)
-    if m:
-        mon = m["mon"]
-        y = int(m["y"])
-        month = _JALALI_MONTH_NO.get(mon) if y < 1600 else _GREGORIAN_MONTH_NO.get(mon)
-        if month:
-            dt = _build(y, month, int(m["d"]), *_time_parts(m))
-            if dt:
-                found.append((m.start(), dt))
-    m = _ISO.search(s)
-    if m and m["tz"]:
-        dt = _build(int(m["y"]), int(m["m"]), int(m["d"]), *_time_parts(m), m["tz"])
-        if dt:
-            found.append((m.start(), dt))
-    m = _NUMERIC_YMD.search(s)
-    if m:
-        dt = _build(int(m["y"]), int(m["m"]), int(m["d"]), *_time_parts(m))
-        if dt:
-            found.append((m.start(), dt))
-    m = _NUMERIC_DMY.search(s)
-    if m:
-        dt = _dmy(m)
-        if dt:
-            found.append((m.start(), dt))
-    if found:
-        return min(found, key=lambda pair: pair[0])[1]
-    if now is not None:
-        return _relative(s, now)
+    stamp = _text_stamp(text)
+    if stamp:
+        return _utc(_aware(stamp))
+    if now is not None and text:
+        return _relative(_prepare(text), now)
     return None
 
 
-def _dmy(m: re.Match[str]) -> datetime | None:
+def _dmy(m: re.Match[str]) -> _Stamp | None:
     """ "MM/DD/YYYY hh:mm AM" for Gregorian years (Fars), "DD/MM/YYYY" for Jalali ones."""
     a, b, y = int(m["a"]), int(m["b"]), int(m["y"])
     hh, mm, ss = _time_parts(m)
     if m["ampm"]:
         hh = hh % 12 + (12 if m["ampm"].lower() == "pm" else 0)
     if 1300 <= y <= 1500:
-        return _build(y, b, a, hh, mm, ss)
+        return _stamp("jalali", y, b, a, (hh, mm, ss))
     month, day = (a, b) if a <= 12 else (b, a)
-    return _build(y, month, day, hh, mm, ss)
+    return _stamp("gregorian", y, month, day, (hh, mm, ss))
 
 
 def _relative(s: str, now: datetime) -> datetime | None:
@@ -237,7 +352,7 @@ def to_jalali(dt: datetime) -> str:
     return f"{j.year:04d}/{j.month:02d}/{j.day:02d} {local.hour:02d}:{local.minute:02d}"
 
 
-_TO_PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+_TO_PERSIAN_DIGITS = str.maketrans("0123456789", PERSIAN_DIGITS)
 
 
 def to_jalali_long(dt: datetime) -> str:
@@ -256,11 +371,12 @@ def both_calendars(dt: datetime) -> str:
 
 # --- finding the date in a page -------------------------------------------------------------
 
-_META_RULES: tuple[tuple[str, str], ...] = (
-    ("article:published_time", "meta:article:published_time"),
-    ("og:published_time", "meta:og:published_time"),
-)
-_LATER_METAS = ("nastooh:publishdate", "dc.date", "pubdate", "publishdate", "date", "datepublished")
+# Metadata keys in precedence order, and the source name each reports.
+_META_KEYS = (
+    "article:published_time", "og:published_time", "json-ld", "nastooh:publishdate",
+    "dc.date", "dc.date.issued", "dcterms.created", "pubdate", "publishdate", "publish-date",
+    "date", "datepublished", "sailthru.date", "parsely-pub-date", "time[datetime]",
+)  # fmt: skip
 
 
 def _as_tree(tree_or_html: Any) -> Any:
@@ -270,47 +386,10 @@ def _as_tree(tree_or_html: Any) -> Any:
         from monitor.encoding import decode_html
 
         tree_or_html = decode_html(tree_or_html)
-    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", str(tree_or_html))
     try:
-        return lxml.html.document_fromstring(text or "<html/>")
-    except (etree.ParserError, ValueError):
-        return lxml.html.document_fromstring("<html/>")
-
-
-def _metas(tree: Any) -> list[tuple[str, str]]:
-    """(lower-cased property/name/itemprop, content) of every meta, in document order."""
-    out: list[tuple[str, str]] = []
-    for el in tree.iter("meta"):
-        content = el.get("content")
-        if not content:
-            continue
-        for attr in ("property", "name", "itemprop"):
-            key = el.get(attr)
-            if key:
-                out.append((key.strip().lower(), content))
-    return out
-
-
-def _json_ld_dates(tree: Any) -> list[str]:
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            value = node.get("datePublished")
-            if isinstance(value, str):
-                found.append(value)
-            for child in node.values():
-                walk(child)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
-
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
-        try:
-            walk(json.loads(script.text_content() or "null", strict=False))
-        except (ValueError, TypeError):
-            logger.debug("unparseable JSON-LD block skipped")
-    return found
+        return parse_document(str(tree_or_html) or "<html/>")
+    except ValueError:
+        return parse_document("<html/>")
 
 
 def _in_furniture(el: Any) -> bool:
@@ -330,63 +409,136 @@ def _plausible(dt: datetime | None, now: datetime | None) -> datetime | None:
         return None
     if dt.year < 1995:
         return None
-    if now is not None and dt > now.astimezone(UTC) + timedelta(days=1):
+    if now is not None and dt > now + timedelta(days=1):
         return None
     return dt
 
 
-def _css(tree: Any, selector: str) -> list[Any]:
-    try:
-        return tree.cssselect(selector)
-    except Exception:  # a bad selector in a user's outlet file must not stop extraction
-        logger.warning("bad date selector %r", selector)
-        return []
+def _value_stamp(value: str) -> _Stamp | None:
+    """A metadata value: ISO first, else a date written out (month names, Jalali, Hijri)."""
+    if _ISO.search(_prepare(value)):
+        return _iso_stamp(value)
+    return _text_stamp(value)
+
+
+def _metadata(tree: Any) -> list[tuple[str, _Stamp]]:
+    """Every parseable publication date in the page's metadata, by precedence."""
+    by_key: dict[str, list[_Stamp]] = {k: [] for k in _META_KEYS}
+    for name, content in meta_pairs(tree):
+        if name in by_key and name != "json-ld" and (st := _value_stamp(content)):
+            by_key[name].append(st)
+    for node in json_ld_nodes(tree):
+        value = node.get("datePublished")
+        if isinstance(value, str) and (st := _value_stamp(value)):
+            by_key["json-ld"].append(st)
+    for el in tree.xpath("//time[@datetime]"):
+        if not _in_furniture(el) and (st := _value_stamp(el.get("datetime", ""))):
+            by_key["time[datetime]"].append(st)
+    return [(key, st) for key in _META_KEYS for st in by_key[key]]
+
+
+def _stated_zone(tree: Any) -> tzinfo | None:
+    """An offset the page states in any ISO timestamp of its metadata (dateModified too)."""
+    values = [content for _, content in meta_pairs(tree)]
+    for node in json_ld_nodes(tree):
+        values += [v for k, v in node.items() if k.startswith("date") and isinstance(v, str)]
+    for value in values:
+        m = _ISO.search(_prepare(value))
+        if m and m["tz"] and m["H"] and isinstance(offset := _offset(m["tz"]), tzinfo):
+            return offset
+    return None
+
+
+_SOURCE_NAMES = {"json-ld": "json-ld:datePublished", "time[datetime]": "time[datetime]"}
 
 
 def find_published(
     tree_or_html: Any, url: str, outlet: Any = None, now: datetime | None = None
 ) -> tuple[datetime | None, str]:
-    """The page's publication time (aware UTC) and the name of the rule that found it.
+    """The page's publication time (aware, in the offset the page states) and its source.
 
-    Rule names: ``meta:article:published_time``, ``json-ld:datePublished``,
-    ``meta:<name>``, ``time[datetime]``, ``selector:<css>``, ``visible:<tag>``,
-    ``text:under-title``, ``url``, or ``none``.
+    Source names: ``meta:article:published_time``, ``json-ld:datePublished``,
+    ``meta:<name>``, ``time[datetime]`` (each with ``+page-offset`` or ``+tehran`` appended
+    when the value stated no offset), ``selector:<css>``, ``htmldate``, ``visible:<tag>``,
+    ``text:under-title``, ``url``, or ``none``. Never raises.
     """
-    tree = _as_tree(tree_or_html)
-    metas = _metas(tree)
-    for key, rule in _META_RULES:
-        for name, content in metas:
-            if name == key and (dt := _plausible(parse_iso(content), now)):
-                return dt, rule
-    for value in _json_ld_dates(tree):
-        if dt := _plausible(parse_iso(value), now):
-            return dt, "json-ld:datePublished"
-    for key in _LATER_METAS:
-        for name, content in metas:
-            if name == key and (dt := _plausible(parse_iso(content), now)):
-                return dt, f"meta:{key}"
-    for el in tree.xpath("//time[@datetime]"):
-        if _in_furniture(el):
-            continue
-        value = el.get("datetime", "")
-        dt = parse_iso(value) if _ISO.search(_prepare(value)) else parse_persian_date(value)
-        if dt := _plausible(dt, now):
-            return dt, "time[datetime]"
+    try:
+        return _find_published(_as_tree(tree_or_html), url or "", outlet, now)
+    except Exception:  # a date is a hint; arbitrary input must not lose the article
+        logger.exception("date search failed on %s", url)
+        return None, "none"
+
+
+def _find_published(
+    tree: Any, url: str, outlet: Any, now: datetime | None
+) -> tuple[datetime | None, str]:
+    zone = _stated_zone(tree)
+    found = _metadata(tree)
+    for key, stamp in found:  # 1a. a value with its own offset
+        if stamp[1] is not None and (dt := _plausible(_aware(stamp), now)):
+            return dt, _SOURCE_NAMES.get(key, f"meta:{key}")
+    for key, stamp in found:  # 1b. a value without one, in the page's offset or Tehran time
+        if dt := _plausible(_aware(stamp, zone), now):
+            how = "+page-offset" if zone is not None else "+tehran"
+            return dt, _SOURCE_NAMES.get(key, f"meta:{key}") + how
     selector = getattr(outlet, "date_selector", None)
-    if selector:
-        for el in _css(tree, selector):
-            if dt := _plausible(parse_persian_date(el.text_content(), now), now):
-                return dt, f"selector:{selector}"
-    found = _visible_date(tree, now)
-    if found[0]:
-        return found
-    m = _URL_DATE.search(url or "")
-    if m and (dt := _plausible(_build(int(m["y"]), int(m["m"]), int(m["d"])), now)):
-        return dt, "url"
+    for el in css(tree, selector):  # 2. the outlet's configured element
+        if dt := _plausible(_text_date(el.text_content(), zone, now), now):
+            return dt, f"selector:{selector}"
+    if dt := _htmldate(tree, url, zone, now):  # 3. htmldate's original-date search
+        return dt, "htmldate"
+    found_text = _visible_date(tree, zone, now)  # 4. Jalali, Hijri and Gregorian text
+    if found_text[0]:
+        return found_text
+    m = _URL_DATE.search(url)  # 5. the URL
+    if m:
+        y = int(m["y"])
+        stamp = _stamp(_numeric_calendar(y), y, int(m["m"]), int(m["d"]))
+        if stamp and (dt := _plausible(_aware(stamp, zone), now)):
+            return dt, "url"
     return None, "none"
 
 
-def _visible_date(tree: Any, now: datetime | None) -> tuple[datetime | None, str]:
+def _text_date(text: str, zone: tzinfo | None, now: datetime | None) -> datetime | None:
+    stamp = _text_stamp(text)
+    if stamp:
+        return _aware(stamp, zone)
+    if now is not None:
+        return _relative(_prepare(text), now)
+    return None
+
+
+_COPYRIGHT_DEFAULT = re.compile(r"^\d{4}-01-01$")
+
+
+def _htmldate(tree: Any, url: str, zone: tzinfo | None, now: datetime | None) -> datetime | None:
+    """htmldate's original-date search, date only; its copyright-year fallback is refused."""
+    latest = (now or datetime.now(UTC)) + timedelta(days=1)
+    for extensive in (False, True):
+        try:
+            value = htmldate.find_date(
+                copy.deepcopy(tree),
+                extensive_search=extensive,
+                original_date=True,
+                url=url or None,
+                min_date="1995-01-01",
+                max_date=latest.strftime("%Y-%m-%d"),
+            )
+        except Exception:  # a third-party heuristic: its failure is "no date", not a crash
+            logger.debug("htmldate failed on %s", url, exc_info=True)
+            return None
+        if not value:
+            continue
+        if extensive and _COPYRIGHT_DEFAULT.match(value):
+            return None  # the "© 2023" footer year htmldate falls back to
+        stamp = _iso_stamp(value)
+        return _plausible(_aware(stamp, zone), now) if stamp else None
+    return None
+
+
+def _visible_date(
+    tree: Any, zone: tzinfo | None, now: datetime | None
+) -> tuple[datetime | None, str]:
     """Dates in date-ish elements, then in the text right under the headline."""
     body = tree.find("body")
     if body is None:
@@ -400,7 +552,7 @@ def _visible_date(tree: Any, now: datetime | None) -> tuple[datetime | None, str
         text = el.text_content()
         if len(text) > 200:
             continue
-        if dt := _plausible(parse_persian_date(text, now), now):
+        if dt := _plausible(_text_date(text, zone, now), now):
             marker_words = (el.get("class") or el.get("id") or "").split()
             return dt, f"visible:{el.tag}" + (f".{marker_words[0]}" if marker_words else "")
     heads = body.xpath(".//h1")
@@ -419,6 +571,6 @@ def _visible_date(tree: Any, now: datetime | None) -> tuple[datetime | None, str
                     size += len(piece)
             if size > 600:
                 break
-        if dt := _plausible(parse_persian_date(" ".join(chunks), now), now):
+        if dt := _plausible(_text_date(" ".join(chunks), zone, now), now):
             return dt, "text:under-title"
     return None, "none"

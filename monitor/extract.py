@@ -9,35 +9,52 @@ Why an adapter and not trafilatura directly:
   ``ExtractionError`` with a one-line ``reason``.
 * Agency pages carry furniture inside the article container ("انتهای پیام", "کد خبر",
   readmore boxes, tag lists, ad lists) and trafilatura sometimes starts the body with the
-  headline (Tasnim). The outlet's selectors narrow the tree (``drop_selectors`` removed first,
-  then ``body_selector``), and a line filter removes what is left.
+  headline (Tasnim). The outlet's selectors and a Persian line filter remove it.
 
-With a matching ``body_selector`` the paragraphs are read from the selected node directly (the
-outlet told us where the article is); otherwise trafilatura finds the main text.
+Those improvements must never make a page worse than trafilatura alone, because most pages
+come from outlets nobody tuned for. So the body is found by a fallback chain, and the result
+records which step produced it (``Extracted.method``):
+
+1. ``selector`` — the outlet's ``body_selector`` node, read paragraph by paragraph, filtered;
+2. ``trafilatura+filter`` — trafilatura on the page without the outlet's ``drop_selectors``
+   and generic furniture containers, then the line filter (Arabic-script pages only: the
+   filter knows Persian and Arabic furniture, not English or German);
+3. ``trafilatura`` — trafilatura alone on the untouched page;
+4. ``baseline`` — trafilatura's own last-resort extractor (all paragraph-like text), used
+   only when trafilatura finds nothing.
+
+A step is refused when it gives less than ``MIN_BODY_CHARS`` or cuts the text below what
+trafilatura alone found: it must keep at least ``KEEP_SHARE`` of the characters of
+trafilatura's long paragraphs (a filter may drop link lists, never the article).
 """
 
 from __future__ import annotations
 
 import copy
-import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-import lxml.html
 import trafilatura
 from lxml import etree
 
+from monitor.attribution import cited_source as _attributed_source
 from monitor.boilerplate import clean_lines
-from monitor.dates import find_published, parse_iso
+from monitor.dates import find_published
 from monitor.encoding import decode_html
 from monitor.normalize import canonical_text, display_text
+from monitor.pagetree import css, json_ld_nodes, metas, parse_document
 
 logger = logging.getLogger(__name__)
 
 MIN_BODY_CHARS = 60
+# Share of trafilatura's long-paragraph characters a filtered body must keep.
+KEEP_SHARE = 0.5
+# A line of trafilatura's output with this many words is a paragraph (not a link or a label).
+_PARAGRAPH_WORDS = 20
 ZWNJ = "\u200c"
 _PLACEHOLDERS = (
     "ꙮ",
@@ -60,6 +77,10 @@ _LEAD_SELECTORS = (
 _TAG_SELECTORS = ("footer.tags a", "section.tags a", ".tags li a", ".tags a", ".tags_title a")
 _BLOCK_TAGS = {"p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "tr"}
 _HTML_SNIFF = re.compile(r"<\s*(?:!doctype|html|head|body|div|p|article|span|meta|title)\b", re.I)
+_ARABIC_SCRIPT = re.compile("[\u0620-\u064a\u0671-\u06d3\u06fa-\u06ff]")
+_LATIN = re.compile("[A-Za-z\u00c0-\u024f]")
+_PERSIAN_ONLY = re.compile("[پچژگ]")
+_ARABIC_ONLY = re.compile("[ةيكى]")
 
 
 class ExtractionError(ValueError):
@@ -72,7 +93,14 @@ class ExtractionError(ValueError):
 
 @dataclass
 class Extracted:
-    """What the pipeline stores about one article page (display text, ZWNJ kept)."""
+    """What the pipeline stores about one article page (display text, ZWNJ kept).
+
+    ``method`` is the step of the fallback chain that produced ``text`` (``selector``,
+    ``trafilatura+filter``, ``trafilatura`` or ``baseline``); ``date_source`` the rule that
+    found ``published`` (aware UTC); ``published_offset`` the UTC offset the page stated for
+    it ("+03:00"), or Tehran's when it stated none; ``script`` is ``persian``, ``arabic`` or
+    ``other`` (an Arabic page keeps its own letters in every displayed string).
+    """
 
     title: str
     text: str
@@ -82,7 +110,9 @@ class Extracted:
     author: str | None = None
     tags: list[str] = field(default_factory=list)
     cited_source: str | None = None
-    modified: datetime | None = None
+    method: str = "trafilatura"
+    published_offset: str | None = None
+    script: str = "persian"
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -95,27 +125,44 @@ class _Page:
         self.placeholder = next((p for p in _PLACEHOLDERS if p not in html), _PLACEHOLDERS[0])
         protected = re.sub(r"&zwnj;|&#8204;|&#x200c;", ZWNJ, html, flags=re.I)
         protected = protected.replace(ZWNJ, self.placeholder)
-        protected = re.sub(r"^\s*<\?xml[^>]*\?>", "", protected)
         try:
-            self.tree = lxml.html.document_fromstring(protected)
-        except (etree.ParserError, ValueError) as exc:
+            self.tree = parse_document(protected)
+        except ValueError as exc:
             raise ExtractionError(f"unparseable HTML: {exc}") from exc
+        self.script = _script(self.tree)
+        persian_letters = self.script != "arabic"
+        self.display: Callable[[str], str] = lambda t: display_text(
+            t, persian_letters=persian_letters
+        )
 
     def restore(self, text: str) -> str:
         return text.replace(self.placeholder, ZWNJ)
 
     def text(self, el: Any) -> str:
-        return display_text(self.restore(el.text_content()))
+        return self.display(self.restore(el.text_content()))
 
 
-def _css(tree: Any, selector: str | None) -> list[Any]:
-    if not selector:
-        return []
-    try:
-        return tree.cssselect(selector)
-    except Exception:  # a user's bad selector must not stop extraction
-        logger.warning("bad CSS selector %r ignored", selector)
-        return []
+def _script(tree: Any) -> str:
+    """``arabic`` or ``persian`` for an Arabic-script page, else ``other``.
+
+    The html ``lang`` decides between Arabic and Persian when it names one; otherwise letters
+    only Persian uses (پ چ ژ گ) against letters only Arabic uses (ة and, on pages in
+    windows-1256, ي/ك also appear in Persian, hence the Persian letters count first).
+    """
+    body = tree.find("body")
+    sample = (body if body is not None else tree).text_content()[:20000]
+    arabic_script = len(_ARABIC_SCRIPT.findall(sample))
+    if arabic_script == 0 or arabic_script < len(_LATIN.findall(sample)):
+        return "other"
+    lang = (tree.get("lang") or "").strip().lower()
+    if lang.startswith("ar"):
+        return "arabic"
+    if lang.startswith("fa") or lang.startswith("per"):
+        return "persian"
+    persian = len(_PERSIAN_ONLY.findall(sample))
+    if persian * 200 >= arabic_script:  # ≥ 0.5 % of letters: Persian writes them constantly
+        return "persian"
+    return "arabic" if _ARABIC_ONLY.search(sample) else "persian"
 
 
 def _remove(el: Any) -> None:
@@ -132,17 +179,6 @@ def _remove(el: Any) -> None:
     parent.remove(el)
 
 
-def _metas(tree: Any) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for el in tree.iter("meta"):
-        content = el.get("content")
-        for attr in ("property", "name", "itemprop"):
-            key = el.get(attr)
-            if key and content and key.lower() not in out:
-                out[key.lower()] = content.strip()
-    return out
-
-
 def _decode(html: str | bytes, charset: str | None) -> str:
     if isinstance(html, bytes):
         if html.lstrip()[:5] == b"%PDF-":
@@ -154,32 +190,32 @@ def _decode(html: str | bytes, charset: str | None) -> str:
 # --- metadata --------------------------------------------------------------------------------
 
 
-def _title(page: _Page, outlet: Any, metas: dict[str, str]) -> str:
+def _title(page: _Page, outlet: Any, meta: dict[str, str]) -> str:
     """Outlet title selector, then a lone h1, then og:title, then <title> without its suffix."""
-    for el in _css(page.tree, getattr(outlet, "title_selector", None)):
+    for el in css(page.tree, getattr(outlet, "title_selector", None)):
         if text := page.text(el):
             return text
     heads = [t for t in (page.text(h) for h in page.tree.iter("h1")) if t]
     if len(heads) == 1 or (heads and len(heads[0]) > 15):
         return heads[0]
-    if og := metas.get("og:title"):
-        return display_text(page.restore(og))
+    if og := meta.get("og:title"):
+        return page.display(page.restore(og))
     title_el = page.tree.find(".//title")
     if title_el is not None:
         raw = page.restore(title_el.text_content())
         parts = [p.strip() for p in re.split(r"\s+[-|–]\s+|-\s+(?=اخبار)", raw) if p.strip()]
-        return display_text(max(parts, key=len) if parts else raw)
+        return page.display(max(parts, key=len) if parts else raw)
     return ""
 
 
-def _lead(page: _Page, metas: dict[str, str]) -> str | None:
+def _lead(page: _Page, meta: dict[str, str]) -> str | None:
     for selector in _LEAD_SELECTORS:
-        for el in _css(page.tree, selector):
+        for el in css(page.tree, selector):
             if (text := page.text(el)) and len(text) > 20:
                 return text
     for key in ("og:description", "description"):
-        if (value := metas.get(key)) and len(value) > 20:
-            return display_text(page.restore(value))
+        if (value := meta.get(key)) and len(value) > 20:
+            return page.display(page.restore(value))
     return None
 
 
@@ -187,53 +223,50 @@ _AUTHOR_SELECTORS = ("ul.author-id strong", "[itemprop=author] [itemprop=name]",
                      ".author-name", "span.author")  # fmt: skip
 
 
-def _author(page: _Page, metas: dict[str, str]) -> str | None:
+def _author(page: _Page, meta: dict[str, str]) -> str | None:
     """A byline from the page, else author metadata that is not just the site's name."""
     for selector in _AUTHOR_SELECTORS:
-        names = [t for t in (page.text(el) for el in _css(page.tree, selector)) if t]
+        names = [t for t in (page.text(el) for el in css(page.tree, selector)) if t]
         if names:
             return "، ".join(dict.fromkeys(names))
-    site = canonical_text(metas.get("og:site_name", "") or "")
+    site = canonical_text(meta.get("og:site_name", "") or "")
     for key in ("author", "article:author", "og:article:author", "dc.creator"):
-        value = metas.get(key)
+        value = meta.get(key)
         if not value or value.startswith("http") or "|" in value:
             continue
         if site and canonical_text(value) == site:
             continue
-        return display_text(page.restore(value)).strip(" -")
-    for script in page.tree.xpath('//script[@type="application/ld+json"]'):
-        try:
-            data = json.loads(script.text_content() or "null", strict=False)
-        except ValueError:
-            continue
-        for node in data if isinstance(data, list) else [data]:
-            author = node.get("author") if isinstance(node, dict) else None
-            if isinstance(author, list) and author:
-                author = author[0]
-            if isinstance(author, dict):
-                author = author.get("name")
-            if isinstance(author, str) and author.strip():
-                return display_text(page.restore(author))
+        return page.display(page.restore(value)).strip(" -")
+    for node in json_ld_nodes(page.tree):
+        author = node.get("author")
+        if isinstance(author, list) and author:
+            author = author[0]
+        if isinstance(author, dict):
+            author = author.get("name")
+        if isinstance(author, str) and author.strip():
+            return page.display(page.restore(author))
     return None
 
 
-def _tags(page: _Page, metas: dict[str, str]) -> list[str]:
+def _tags(page: _Page, meta: dict[str, str]) -> list[str]:
     found: list[str] = []
     for selector in _TAG_SELECTORS:
-        found = [t for t in (page.text(a) for a in _css(page.tree, selector)) if t]
+        found = [t for t in (page.text(a) for a in css(page.tree, selector)) if t]
         if found:
             break
     if not found:
-        raw = metas.get("keywords") or metas.get("article:tag") or metas.get("news_keywords") or ""
-        found = [display_text(page.restore(t)) for t in re.split(r"[,،]", raw)]
+        raw = meta.get("keywords") or meta.get("article:tag") or meta.get("news_keywords") or ""
+        found = [page.display(page.restore(t)) for t in re.split(r"[,،]", raw)]
     return list(dict.fromkeys(t for t in found if t))
 
 
-def _modified(metas: dict[str, str]) -> datetime | None:
-    for key in ("article:modified_time", "og:updated_time", "datemodified"):
-        if (value := metas.get(key)) and (dt := parse_iso(value)):
-            return dt
-    return None
+def _offset_text(dt: datetime) -> str | None:
+    offset = dt.utcoffset()
+    if offset is None:
+        return None
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 # --- body ------------------------------------------------------------------------------------
@@ -284,17 +317,41 @@ def _blocks(page: _Page, node: Any) -> list[str]:
 
 
 def _trafilatura_lines(page: _Page, root: Any, url: str) -> list[str]:
-    text = trafilatura.extract(
-        copy.deepcopy(root),
-        url=url,
-        include_comments=False,
-        include_tables=False,
-        deduplicate=False,
-        favor_precision=False,
-    )
+    """trafilatura's main text, one line per block; comments are not the article."""
+    try:
+        text = trafilatura.extract(
+            copy.deepcopy(root), url=url, include_comments=False, deduplicate=False
+        )
+    except (ValueError, TypeError, etree.LxmlError, RecursionError) as exc:
+        logger.warning("trafilatura failed on %s: %s", url, exc)
+        return []
     if not text:
         return []
     return [re.sub(r"^[-•*]\s+", "", page.restore(line)) for line in text.split("\n")]
+
+
+def _baseline_lines(page: _Page, root: Any) -> list[str]:
+    """trafilatura's last-resort extractor: every paragraph-like text of the page."""
+    try:
+        _, text, _ = trafilatura.baseline(copy.deepcopy(root))
+    except (ValueError, TypeError, etree.LxmlError, RecursionError):
+        return []
+    return [page.restore(line) for line in (text or "").split("\n")]
+
+
+def _chars(lines: list[str]) -> int:
+    return sum(len(line.strip()) for line in lines)
+
+
+def _kept_share(candidate: list[str], reference: list[str]) -> float:
+    """Share of the characters of ``reference``'s paragraphs found again in ``candidate``."""
+    paragraphs = [canonical_text(x) for x in reference if len(x.split()) >= _PARAGRAPH_WORDS]
+    paragraphs = [p for p in paragraphs if p]
+    if not paragraphs:
+        return 1.0
+    found = canonical_text("\n".join(candidate))
+    total = sum(len(p) for p in paragraphs)
+    return sum(len(p) for p in paragraphs if p in found) / total
 
 
 def extract(
@@ -313,72 +370,96 @@ def extract(
     if not _HTML_SNIFF.search(text[:5000]):
         raise ExtractionError("not HTML: no HTML tags in the first 5000 characters")
     page = _Page(text)
-    metas = _metas(page.tree)
-    title = _title(page, outlet, metas)
-    lead = _lead(page, metas)
+    meta = metas(page.tree)
+    title = _title(page, outlet, meta)
+    lead = _lead(page, meta)
     published, date_source = find_published(page.tree, url, outlet)
-
-    lines, how = _body_lines(page, url, outlet)
-    body = clean_lines(lines, title, lead, outlet)
+    body, method = _body(page, url, outlet, title, lead)
     body_text = "\n".join(body)
-    if not body_text:
-        raw_chars = len(" ".join(line.strip() for line in lines))
-        if raw_chars:
-            raise ExtractionError(
-                f"body too short: nothing left after removing headline and boilerplate "
-                f"({raw_chars} characters before, {how})"
-            )
-        raise ExtractionError(f"empty body ({how})")
-    if len(body_text) < MIN_BODY_CHARS:
-        raise ExtractionError(
-            f"body too short: {len(body_text)} characters, minimum {MIN_BODY_CHARS} ({how})"
-        )
+    first_line = body[0] if body else ""
     return Extracted(
         title=title,
         text=body_text,
         lead=lead,
-        published=published,
+        published=published.astimezone(UTC) if published else None,
         date_source=date_source,
-        author=_author(page, metas),
-        tags=_tags(page, metas),
-        cited_source=_cited_source(body_text) or _dateline_source(page, body[0]),
-        modified=_modified(metas),
+        author=_author(page, meta),
+        tags=_tags(page, meta),
+        cited_source=_cited_source(body_text) or _dateline_source(page, first_line),
+        method=method,
+        published_offset=_offset_text(published) if published else None,
+        script=page.script,
     )
 
 
-def _body_lines(page: _Page, url: str, outlet: Any) -> tuple[list[str], str]:
-    """Lines of the article body and how they were found (for error reasons)."""
+def _body(
+    page: _Page, url: str, outlet: Any, title: str, lead: str | None
+) -> tuple[list[str], str]:
+    """The body lines and the chain step that produced them (see the module docstring)."""
+    alone = _trafilatura_lines(page, page.tree, url)
+    plain = [line for line in (page.display(x) for x in alone) if line]
+
+    def filtered(lines: list[str]) -> list[str]:
+        return clean_lines(lines, title, lead, outlet, page.display)
+
+    def selector_step() -> list[str]:
+        work = _without_dropped(page, outlet)
+        selector = getattr(outlet, "body_selector", None)
+        nodes = css(work, selector)
+        if not nodes:
+            if selector:
+                logger.info("body selector %r matched nothing on %s", selector, url)
+            return []
+        _strip_furniture(nodes[0])
+        return filtered(_blocks(page, nodes[0]))
+
+    def filter_step() -> list[str]:
+        work = _without_dropped(page, outlet)
+        _strip_furniture(work)
+        return filtered(_trafilatura_lines(page, work, url))
+
+    steps: list[tuple[str, Callable[[], list[str]]]] = []
+    if getattr(outlet, "body_selector", None):
+        steps.append(("selector", selector_step))
+    if page.script != "other":
+        steps.append(("trafilatura+filter", filter_step))
+    steps.append(("trafilatura", lambda: plain))
+    refused: list[str] = []
+    for method, step in steps:
+        lines = step()
+        chars = _chars(lines)
+        if chars < MIN_BODY_CHARS:
+            refused.append(f"{method} {chars} characters")
+            continue
+        if method != "trafilatura" and (share := _kept_share(lines, plain)) < KEEP_SHARE:
+            logger.info(
+                "%s kept %.0f%% of trafilatura's paragraphs on %s", method, 100 * share, url
+            )
+            refused.append(f"{method} kept {share:.0%} of trafilatura's text")
+            continue
+        return lines, method
+    if not alone:
+        base = [
+            line for line in (page.display(x) for x in _baseline_lines(page, page.tree)) if line
+        ]
+        if _chars(base) >= MIN_BODY_CHARS:
+            return base, "baseline"
+        refused.append(f"baseline {_chars(base)} characters")
+    best = max(_chars(plain), 0)
+    if best == 0 and all(" 0 characters" in r for r in refused):
+        raise ExtractionError("empty body: no main text found (" + "; ".join(refused) + ")")
+    raise ExtractionError(
+        f"body too short: minimum {MIN_BODY_CHARS} characters (" + "; ".join(refused) + ")"
+    )
+
+
+def _without_dropped(page: _Page, outlet: Any) -> Any:
+    """A copy of the page without the elements the outlet's ``drop_selectors`` name."""
     work = copy.deepcopy(page.tree)
     for selector in getattr(outlet, "drop_selectors", ()):
-        for el in _css(work, selector):
+        for el in css(work, selector):
             _remove(el)
-    selector = getattr(outlet, "body_selector", None)
-    nodes = _css(work, selector)
-    if nodes:
-        node = nodes[0]
-        _strip_furniture(node)
-        lines = _blocks(page, node)
-        if len("".join(lines)) >= MIN_BODY_CHARS:
-            return lines, f"selector {selector}"
-        logger.info(
-            "body selector %r gave too little text on %s; trying trafilatura", selector, url
-        )
-    elif selector:
-        logger.info("body selector %r matched nothing on %s", selector, url)
-    _strip_furniture(work)
-    lines = _trafilatura_lines(page, work, url)
-    if lines:
-        return lines, "trafilatura"
-    body = work.find("body")
-    chars = len(" ".join(_blocks(page, body))) if body is not None else 0
-    if chars == 0:
-        raise ExtractionError("empty body: no text outside navigation and page furniture")
-    if chars < MIN_BODY_CHARS:
-        # Not worth blaming trafilatura: the page has almost no text outside its furniture.
-        raise ExtractionError(
-            f"body too short: {chars} characters of page text, minimum {MIN_BODY_CHARS}"
-        )
-    return [], f"trafilatura found no main text in {chars} characters of page text"
+    return work
 
 
 def _dateline_source(page: _Page, first_body_line: str) -> str | None:
@@ -401,13 +482,9 @@ def _dateline_source(page: _Page, first_body_line: str) -> str | None:
 
 
 def _cited_source(text: str) -> str | None:
-    """The agency the article credits, when the attribution module is available."""
+    """The agency the article credits; attribution is a hint, its failure loses nothing."""
     try:
-        from monitor.attribution import cited_source
-    except ImportError:
-        return None
-    try:
-        return cited_source(text)
-    except Exception:  # attribution is a hint; its failure must not lose the article
+        return _attributed_source(text)
+    except Exception:  # a hint: the article must be kept whatever attribution does
         logger.exception("cited_source failed")
         return None

@@ -28,8 +28,10 @@ RULES_VERSION = "canon-2"
 NORMALIZER_VERSION = f"{RULES_VERSION}+hazm-{_pkg_version('hazm')}"
 
 # Digits of every script to ASCII: Persian (U+06F0–9) and Arabic-Indic (U+0660–9).
-_DIGITS = {ord(c): str(i) for i, c in enumerate("۰۱۲۳۴۵۶۷۸۹")}
-_DIGITS.update({ord(c): str(i) for i, c in enumerate("٠١٢٣٤٥٦٧٨٩")})
+PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
+ARABIC_INDIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
+_DIGITS = {ord(c): str(i) for i, c in enumerate(PERSIAN_DIGITS)}
+_DIGITS.update({ord(c): str(i) for i, c in enumerate(ARABIC_INDIC_DIGITS)})
 
 # Letter variants that carry no meaning for "is this the same text".
 _LETTERS = str.maketrans(
@@ -125,10 +127,15 @@ def tokens(text: str) -> list[str]:
     return canonical_text(text).split()
 
 
-def display_text(text: str) -> str:
-    """Text for storage and display: Persian letters, tidy spacing, ZWNJ kept, digits untouched."""
+def display_text(text: str, *, persian_letters: bool = True) -> str:
+    """Text for storage and display: tidy spacing, ZWNJ kept, digits untouched.
+
+    ``persian_letters`` swaps Arabic ي/ى/ك for the standard Persian letters, which is right for
+    Persian text only: an Arabic page keeps its own letters (``persian_letters=False``).
+    """
     text = unicodedata.normalize("NFC", text)
-    text = text.translate(_DISPLAY_LETTERS)
+    if persian_letters:
+        text = text.translate(_DISPLAY_LETTERS)
     text = re.sub("[\u200b\u200d\u200e\u200f\ufeff]", "", text)
     text = re.sub("\u200c{2,}", "\u200c", text)
     text = re.sub(r"[ \t\u00a0]+", " ", text)
