@@ -116,4 +116,3 @@ def drop_trailing_list(lines: list[str]) -> list[str]:
     if len(lines) - end >= 2 or (len(lines) - end == 1 and len(lines[-1]) < 12):
         return lines[:end]
     return lines
-

@@ -16,11 +16,14 @@ come from outlets nobody tuned for. So the body is found by a fallback chain, an
 records which step produced it (``Extracted.method``):
 
 1. ``selector`` — the outlet's ``body_selector`` node, read paragraph by paragraph, filtered;
-2. ``trafilatura+filter`` — trafilatura on the page without the outlet's ``drop_selectors``
-   and generic furniture containers, then the line filter (Arabic-script pages only: the
-   filter knows Persian and Arabic furniture, not English or German);
-3. ``trafilatura`` — trafilatura alone on the untouched page;
-4. ``baseline`` — trafilatura's own last-resort extractor (all paragraph-like text), used
+2. ``trafilatura+cleanup`` — trafilatura on the page without the outlet's ``drop_selectors``
+   and generic furniture containers (readmore, related, tags, sidebar…), then the line filter
+   (``monitor.boilerplate.clean_lines``);
+3. ``trafilatura+filter`` — trafilatura alone on the untouched page, then the line filter
+   (2 and 3 on Arabic-script pages only: the filter knows Persian and Arabic furniture, not
+   English or German);
+4. ``trafilatura`` — trafilatura alone on the untouched page;
+5. ``baseline`` — trafilatura's own last-resort extractor (all paragraph-like text), used
    only when trafilatura finds nothing.
 
 A step is refused when it gives less than ``MIN_BODY_CHARS`` or cuts the text below what
@@ -96,10 +99,11 @@ class Extracted:
     """What the pipeline stores about one article page (display text, ZWNJ kept).
 
     ``method`` is the step of the fallback chain that produced ``text`` (``selector``,
-    ``trafilatura+filter``, ``trafilatura`` or ``baseline``); ``date_source`` the rule that
-    found ``published`` (aware UTC); ``published_offset`` the UTC offset the page stated for
-    it ("+03:00"), or Tehran's when it stated none; ``script`` is ``persian``, ``arabic`` or
-    ``other`` (an Arabic page keeps its own letters in every displayed string).
+    ``trafilatura+cleanup``, ``trafilatura+filter``, ``trafilatura`` or ``baseline``);
+    ``date_source`` the rule that found ``published`` (aware UTC); ``published_offset`` the
+    UTC offset the page stated for it ("+03:00"), or Tehran's when it stated none; ``script``
+    is ``persian``, ``arabic`` or ``other`` (an Arabic page keeps its own letters in every
+    displayed string).
     """
 
     title: str
@@ -413,7 +417,7 @@ def _body(
         _strip_furniture(nodes[0])
         return filtered(_blocks(page, nodes[0]))
 
-    def filter_step() -> list[str]:
+    def cleanup_step() -> list[str]:
         work = _without_dropped(page, outlet)
         _strip_furniture(work)
         return filtered(_trafilatura_lines(page, work, url))
@@ -422,7 +426,8 @@ def _body(
     if getattr(outlet, "body_selector", None):
         steps.append(("selector", selector_step))
     if page.script != "other":
-        steps.append(("trafilatura+filter", filter_step))
+        steps.append(("trafilatura+cleanup", cleanup_step))
+        steps.append(("trafilatura+filter", lambda: filtered(alone)))
     steps.append(("trafilatura", lambda: plain))
     refused: list[str] = []
     for method, step in steps:
@@ -439,18 +444,18 @@ def _body(
             continue
         return lines, method
     if not alone:
-        base = [
-            line for line in (page.display(x) for x in _baseline_lines(page, page.tree)) if line
-        ]
+        base = [x for x in (page.display(y) for y in _baseline_lines(page, page.tree)) if x]
         if _chars(base) >= MIN_BODY_CHARS:
             return base, "baseline"
         refused.append(f"baseline {_chars(base)} characters")
-    best = max(_chars(plain), 0)
-    if best == 0 and all(" 0 characters" in r for r in refused):
-        raise ExtractionError("empty body: no main text found (" + "; ".join(refused) + ")")
-    raise ExtractionError(
-        f"body too short: minimum {MIN_BODY_CHARS} characters (" + "; ".join(refused) + ")"
-    )
+    detail = "; ".join(refused)
+    # No text at all once the furniture is gone: there is no article here.
+    work = _without_dropped(page, outlet)
+    _strip_furniture(work)
+    body = work.find("body")
+    if body is None or not _chars(_blocks(page, body)):
+        raise ExtractionError(f"empty body: no text outside page furniture ({detail})")
+    raise ExtractionError(f"body too short: minimum {MIN_BODY_CHARS} characters ({detail})")
 
 
 def _without_dropped(page: _Page, outlet: Any) -> Any:

@@ -1,4 +1,5 @@
-"""The trafilatura adapter on golden pages (real and per CMS family) and on broken input.
+"""The trafilatura adapter on golden pages (hand-made per CMS family, and the real saved pages
+in ../shared when present), on pages of outlets nobody tuned for, and on broken input.
 
 Like trafilatura's realworld tests: each page asserts its headline, date, the first words of
 the body, phrases the body keeps and boilerplate it must not contain.
@@ -6,12 +7,15 @@ the body, phrases the body keeps and boilerplate it must not contain.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+import trafilatura
 
+from bench.extraction_eval import SHARED_REAL, real_cases
 from monitor.extract import Extracted, ExtractionError, extract
 from monitor.normalize import display_text
 from monitor.outlets import load_outlets
@@ -27,13 +31,17 @@ _cache: dict[tuple[str, bool], Extracted] = {}
 def _extract(page: dict, with_outlet: bool = True) -> Extracted:
     key = (page["file"], with_outlet)
     if key not in _cache:
-        outlet = OUTLETS.get(page["outlet"]) if with_outlet else None
+        outlet = OUTLETS.get(page["outlet"] or "") if with_outlet else None
         _cache[key] = extract((GOLDEN / page["file"]).read_bytes(), page["url"], outlet)
     return _cache[key]
 
 
 def _utc(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _page(name: str) -> dict:
+    return next(p for p in SPEC if p["file"] == name)
 
 
 @pytest.mark.parametrize("page", SPEC, ids=[p["file"] for p in SPEC])
@@ -51,39 +59,113 @@ def test_golden_page(page: dict, with_outlet: bool) -> None:
         assert display_text(tag) in got.tags
 
 
-def test_isna_real_page() -> None:
-    page = SPEC[0]
+def _real() -> list:
+    cases = real_cases()
+    if not cases:
+        pytest.skip(f"{SHARED_REAL} absent: the real saved pages live in ../shared")
+    return cases
+
+
+@pytest.mark.parametrize("with_outlet", [True, False], ids=["outlet", "generic"])
+def test_real_saved_pages(with_outlet: bool) -> None:
+    """The real ISNA and Tasnim pages, against the expectations saved beside them."""
+    for case in _real():
+        got = extract(case.html, case.url, OUTLETS[case.outlet] if with_outlet else None)
+        assert got.title == display_text(case.title), case.name
+        assert got.published == case.published, (case.name, got.date_source)
+        assert got.text.startswith(display_text(case.body_starts)), (case.name, got.method)
+        # The Tasnim trap: trafilatura alone starts the body with the headline.
+        assert not got.text.startswith(got.title[:20]), case.name
+        for phrase in case.dropped:
+            assert phrase not in got.text, (case.name, phrase)
+        for tag in case.tags:  # ISNA writes its tag with Arabic yeh; shown in Persian letters
+            assert display_text(tag) in got.tags, case.name
+        assert got.script == "persian" and ZWNJ in got.text
+        assert got.method == ("selector" if with_outlet else "trafilatura+cleanup")
+
+
+def test_real_tasnim_title_keeps_its_zwnj() -> None:
+    tasnim = next(c for c in _real() if c.outlet == "tasnim")
+    assert ZWNJ in tasnim.title  # the expected title itself has one ("بی‌فایده")
+    got = extract(tasnim.html, tasnim.url, OUTLETS["tasnim"])
+    assert got.title == tasnim.title
+    assert got.title.replace(ZWNJ, "") not in got.title  # not glued by trafilatura
+
+
+def test_zwnj_kept_in_displayed_persian_text() -> None:
+    """trafilatura deletes U+200C; the adapter must give it back in title, lead and body."""
+    page = _page("pages/mehr_nastooh.html")
     got = _extract(page)
-    assert got.date_source == "meta:article:published_time"
-    assert got.modified == _utc(page["modified"])
-    assert got.lead and got.lead.startswith("کارشناس داوری فوتبال ایران می‌گوید")
-    assert got.author and "امیرعلی عوض‌پور" in got.author
-    # The tag is written with Arabic yeh on the page; stored in the display form.
-    assert "تیم فوتبال پرسپولیس" in got.tags
-    assert "گفت‌وگو" in got.text and "بازی‌های" in got.text
-    assert not got.text.endswith("انتهای پیام")
-
-
-def test_tasnim_real_page_keeps_zwnj_and_drops_headline() -> None:
-    page = SPEC[1]
-    for with_outlet in (True, False):
-        got = _extract(page, with_outlet)
-        assert "بی‌فایده" in got.title  # the ZWNJ that trafilatura alone would drop
-        assert "بیفایده" not in got.text + got.title
-        assert "گل‌های پرسپولیس" in got.text and ZWNJ in got.text
-        assert not got.text.startswith("لیگ قهرمانان آسیا")
-        assert "- اخبار تسنیم" not in got.title
-        assert got.lead and got.lead.startswith("پرسپولیس در آخرین مسابقه‌اش")
-        assert got.published == _utc("2019-05-20T18:23:00Z")
+    assert ZWNJ in page["title"] and got.title == page["title"]
+    assert "نهایی\u200cشدن" in got.title and "نهاییشدن" not in got.title + got.text
+    assert ZWNJ in got.text
+    alone = trafilatura.extract((GOLDEN / page["file"]).read_bytes()) or ""
+    assert ZWNJ not in alone  # why the adapter protects it
 
 
 def test_paragraphs_are_lines() -> None:
-    got = _extract(SPEC[0])
-    assert len(got.text.split("\n")) == 4
+    got = _extract(_page("pages/irna_nastooh.html"))
+    assert len(got.text.split("\n")) >= 3
+    assert all(line == line.strip() and line for line in got.text.split("\n"))
+
+
+def test_the_method_is_recorded() -> None:
+    assert _extract(_page("pages/mehr_nastooh.html")).method == "selector"
+    assert _extract(_page("pages/mehr_nastooh.html"), False).method == "trafilatura+cleanup"
+
+
+def test_arabic_page_keeps_arabic_letters_and_the_stated_offset() -> None:
+    page = _page("pages/arabic_generic.html")
+    got = _extract(page, False)
+    assert got.script == "arabic"
+    assert "أمريكا" in got.text and "أمیرکا" not in got.text  # ي kept, not made Persian
+    assert "الاتفاقية" in got.text and "ي" in got.title + got.text and "ی" not in got.text
+    # JSON-LD says +03:00; the visible "١٠:٢٠" without offset must not be read as Tehran time.
+    assert got.published == _utc("2024-05-15T07:20:00Z")
+    assert got.published_offset == "+03:00" and got.date_source == "json-ld:datePublished"
+
+
+def test_cleanup_that_empties_the_page_falls_back() -> None:
+    """The wrapper's class "has-sidebar" makes the furniture cleanup remove the whole article;
+    the chain must fall back instead of failing (trafilatura alone finds the text)."""
+    page = _page("pages/arabic_generic.html")
+    got = _extract(page, False)
+    assert got.method == "trafilatura+filter"
+    assert not got.text.startswith(got.title)  # the line filter still drops the headline
+
+
+def test_a_selector_that_cuts_the_article_falls_back() -> None:
+    """An outlet selector that matches only the first paragraph must not cut the article."""
+    page = _page("pages/irna_nastooh.html")
+    wrong = dataclasses.replace(OUTLETS["irna"], body_selector="div.item-text p")
+    got = extract((GOLDEN / page["file"]).read_bytes(), page["url"], wrong)
+    assert got.method != "selector"
+    for phrase in page["kept"]:
+        assert phrase in got.text
+
+
+def test_pages_in_other_languages_are_trafilatura_alone() -> None:
+    """No Persian line filter on an English page: the text is trafilatura's, reformatted."""
+    html = (
+        "<html lang='en'><head><title>Grain talks</title></head><body><nav>Home | World</nav>"
+        "<article><h1>Grain talks resume</h1>"
+        + "".join(
+            f"<p>Paragraph {i} of the report says the delegations met again on Tuesday and "
+            "agreed to keep the corridor open for another season of shipments.</p>"
+            for i in range(4)
+        )
+        + "<h2>Short heading</h2><p>More text about the agreement follows in this line.</p>"
+        "</article><footer>© 2023 Example</footer></body></html>"
+    )
+    got = extract(html, "https://example.com/news/grain")
+    assert got.method == "trafilatura" and got.script == "other"
+    alone = trafilatura.extract(html, include_comments=False) or ""
+    assert got.text.split() == alone.replace("- ", "").split()
+    assert "Short heading" in got.text
 
 
 def test_str_and_bytes_agree() -> None:
-    page = SPEC[2]
+    page = _page("pages/mehr_nastooh.html")
     html = (GOLDEN / page["file"]).read_text(encoding="utf-8")
     assert extract(html, page["url"], OUTLETS["mehr"]) == _extract(page)
 
@@ -150,9 +232,7 @@ def test_malformed_html_raises_extraction_error_or_extracts(html: str | bytes) -
 
 
 def test_bad_outlet_selector_does_not_crash() -> None:
-    import dataclasses
-
-    page = SPEC[2]
+    page = _page("pages/mehr_nastooh.html")
     broken = dataclasses.replace(OUTLETS["mehr"], body_selector="div[[[", title_selector=":::")
     got = extract((GOLDEN / page["file"]).read_bytes(), page["url"], broken)
     assert got.text.startswith(page["body_starts"])
