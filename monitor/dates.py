@@ -32,7 +32,6 @@ import re
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
-import htmldate
 import jdatetime
 from hijridate import Hijri
 from lxml import etree
@@ -493,8 +492,8 @@ def _find_published(
     m = _URL_DATE.search(url)  # 5. the URL
     if m:
         y = int(m["y"])
-        stamp = _stamp(_numeric_calendar(y), y, int(m["m"]), int(m["d"]))
-        if stamp and (dt := _plausible(_aware(stamp, zone), now)):
+        url_stamp = _stamp(_numeric_calendar(y), y, int(m["m"]), int(m["d"]))
+        if url_stamp and (dt := _plausible(_aware(url_stamp, zone), now)):
             return dt, "url"
     return None, "none"
 
@@ -513,6 +512,8 @@ _COPYRIGHT_DEFAULT = re.compile(r"^\d{4}-01-01$")
 
 def _htmldate(tree: Any, url: str, zone: tzinfo | None, now: datetime | None) -> datetime | None:
     """htmldate's original-date search, date only; its copyright-year fallback is refused."""
+    import htmldate  # imported here: loading it costs every CLI start otherwise
+
     latest = (now or datetime.now(UTC)) + timedelta(days=1)
     for extensive in (False, True):
         try:

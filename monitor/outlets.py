@@ -12,15 +12,16 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import jdatetime
 
+from monitor.dates import TEHRAN_STANDARD as TEHRAN  # the one definition
+
 BUNDLED = Path(__file__).with_name("outlets.toml")
-TEHRAN = timezone(timedelta(hours=3, minutes=30))
 
 
 class OutletConfigError(ValueError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,6 +11,7 @@ import pytest
 from monitor import dates
 from monitor.dates import (
     find_published,
+    parse_iso,
     parse_persian_date,
     tehran_to_utc,
     to_jalali,
@@ -35,7 +36,7 @@ def test_date_forms(text: str, expected: str | None) -> None:
     assert parse_persian_date(text, now=NOW) == _utc(expected)
 
 
-def test_results_are_aware_utc() -> None:
+def test_parsed_strings_are_aware_utc() -> None:
     got = parse_persian_date("۱۴ آذر ۱۴۰۲، ۱۸:۲۳")
     assert got is not None and got.utcoffset().total_seconds() == 0
 
@@ -99,7 +100,7 @@ def test_nastooh_publish_date() -> None:
     html = _page('<meta property="nastooh:publishDate" content="2019-05-30">')
     assert find_published(html, "u") == (
         datetime(2019, 5, 29, 19, 30, tzinfo=UTC),
-        "meta:nastooh:publishdate",
+        "meta:nastooh:publishdate+tehran",
     )
 
 
@@ -107,7 +108,7 @@ def test_time_element_with_jalali_value() -> None:
     html = _page(body='<h1>عنوان</h1><time datetime="1402/09/14 18:23">امروز</time>')
     assert find_published(html, "u") == (
         datetime(2023, 12, 5, 14, 53, tzinfo=UTC),
-        "time[datetime]",
+        "time[datetime]+tehran",
     )
 
 
@@ -154,3 +155,92 @@ def test_future_dates_rejected_when_now_given() -> None:
 def test_bytes_and_garbage_do_not_crash() -> None:
     assert find_published(b"\xff\xfe<<<", "u") == (None, "none")
     assert find_published("", "u") == (None, "none")
+
+
+def test_an_offset_less_time_takes_the_offset_the_page_states() -> None:
+    """JSON-LD gives +03:00 for the modification time; the offset-less publication time is
+    read in that offset, not as Tehran time."""
+    html = _page(
+        '<script type="application/ld+json">{"datePublished": "2024-05-15T10:20:00",'
+        ' "dateModified": "2024-05-15T12:00:00+03:00"}</script>'
+    )
+    dt, source = find_published(html, "u")
+    assert dt == datetime(2024, 5, 15, 7, 20, tzinfo=UTC)
+    assert dt is not None and dt.utcoffset() == timedelta(hours=3)
+    assert source == "json-ld:datePublished+page-offset"
+
+
+def test_metadata_with_an_offset_beats_visible_text_without_one() -> None:
+    html = _page(
+        '<script type="application/ld+json">{"datePublished": "2024-05-15T10:20:00+03:00"}'
+        "</script>",
+        '<h1>عنوان</h1><span class="date">١٥ مايو ٢٠٢٤ - ١٠:٢٠</span>',
+    )
+    dt, source = find_published(html, "u")
+    assert (dt, source) == (datetime(2024, 5, 15, 7, 20, tzinfo=UTC), "json-ld:datePublished")
+    assert dt is not None and dt.utcoffset() == timedelta(hours=3)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("الأربعاء ١٥ مايو ٢٠٢٤", "2024-05-14T20:30:00Z"),
+        ("15 أيار 2024", "2024-05-14T20:30:00Z"),
+        ("٣ كانون الثاني ٢٠٢٤", "2024-01-02T20:30:00Z"),
+    ],
+)
+def test_arabic_month_names_in_a_meta_tag(content: str, expected: str) -> None:
+    html = _page(f'<meta name="date" content="{content}">')
+    assert find_published(html, "u") == (_utc(expected), "meta:date+tehran")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("٢٠ جمادى الأولى ١٤٤٥", "2023-12-03T20:30:00Z"),  # = 4 December 2023
+        ("۲۰ جمادی‌الاول ۱۴۴۵ ق", "2023-12-03T20:30:00Z"),
+        ("1 رمضان 1445", "2024-03-10T20:30:00Z"),  # = 11 March 2024
+    ],
+)
+def test_hijri_dates_in_text(text: str, expected: str) -> None:
+    assert parse_persian_date(text) == _utc(expected)
+
+
+def test_hijri_date_in_the_page_text() -> None:
+    html = _page(body='<h1>عنوان</h1><div class="news-date">٢٠ جمادى الأولى ١٤٤٥</div>')
+    assert find_published(html, "u") == (_utc("2023-12-03T20:30:00Z"), "visible:div.news-date")
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["2024-01-01T10:00:00+99:00", "2024-01-01T10:00:00+23:59", "2024-13-45T99:99:99Z",
+     "9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", "1402-13-40", "\x00" * 5],
+)  # fmt: skip
+def test_impossible_values_never_raise(value: str) -> None:
+    assert parse_iso(value) is None or parse_iso(value).tzinfo is not None
+    html = _page(f'<meta property="article:published_time" content="{value}">'
+                 f'<time datetime="{value}"></time>')  # fmt: skip
+    # The rules themselves, without find_published's last-resort guard, must not raise.
+    dt, _ = dates._find_published(dates._as_tree(html), "u", None, None)
+    assert dt is None or dt.year >= 1995
+
+
+def test_an_impossible_offset_is_not_a_date() -> None:
+    assert parse_iso("2024-01-01T10:00:00+99:00") is None
+    html = _page('<meta property="article:published_time" content="2024-01-01T10:00:00+99:00">')
+    assert find_published(html, "u") == (None, "none")
+
+
+def test_htmldate_finds_dates_in_english_text() -> None:
+    html = _page(
+        body="<h1>Grain talks resume</h1><p class='byline'>Published on March 3, 2021</p>"
+        "<p>Text of the report.</p><footer>© 2023 Example</footer>"
+    )
+    dt, source = find_published(html, "https://example.com/news/grain")
+    assert source == "htmldate"
+    assert dt is not None and dt.date().isoformat() == "2021-03-03"
+
+
+def test_htmldate_copyright_year_is_refused() -> None:
+    html = _page(body="<h1>Grain talks</h1><p>Text.</p><footer>Copyright © 2021 Example</footer>")
+    assert find_published(html, "https://example.com/x") == (None, "none")
