@@ -319,7 +319,9 @@ def persian_eval(cases: list[Case]) -> dict[str, SideBySide]:
             shown = _shown(got)
             out.adapter.titles_ok += got.title == shown(case.title)
             out.adapter.starts_ok += got.text.startswith(shown(case.body_starts))
-            _score_day(out.adapter, _local_day(got), want_day)
+            # Persian pages are dated in Tehran's calendar day, whatever offset metadata used.
+            got_day = to_tehran(got.published).date() if got.published else None
+            _score_day(out.adapter, got_day, want_day)
             out.adapter.times_exact += got.published == case.published
             _misses(out, case, got, lost, leaked)
         else:
