@@ -17,24 +17,12 @@ from urllib.parse import quote
 
 import jdatetime
 
-from monitor.dates import to_tehran
+from monitor.dates import JALALI_MONTHS, to_tehran
+from monitor.normalize import PERSIAN_DIGITS
 from monitor.simulator.catalog import Article
 
-FA_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
-MONTHS = (
-    "فروردین",
-    "اردیبهشت",
-    "خرداد",
-    "تیر",
-    "مرداد",
-    "شهریور",
-    "مهر",
-    "آبان",
-    "آذر",
-    "دی",
-    "بهمن",
-    "اسفند",
-)
+FA_DIGITS = str.maketrans("0123456789", PERSIAN_DIGITS)
+MONTHS = JALALI_MONTHS  # the one list, in monitor.dates
 WEEKDAYS = ("شنبه", "یکشنبه", "دوشنبه", "سه شنبه", "چهارشنبه", "پنجشنبه", "جمعه")
 COPYRIGHT_YEAR = "۱۴۰۴"  # fixed, so a page's bytes (and ETag) do not change with the clock
 
