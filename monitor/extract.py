@@ -347,13 +347,14 @@ def _chars(lines: list[str]) -> int:
     return sum(len(line.strip()) for line in lines)
 
 
-def _kept_share(candidate: list[str], reference: list[str]) -> float:
-    """Share of the characters of ``reference``'s paragraphs found again in ``candidate``."""
+def _kept_share(candidate: list[str], reference: list[str], kept_apart: list[str]) -> float:
+    """Share of the characters of ``reference``'s paragraphs found again in ``candidate`` or
+    in ``kept_apart`` (the headline and lead, which the filter moves out of the body)."""
     paragraphs = [canonical_text(x) for x in reference if len(x.split()) >= _PARAGRAPH_WORDS]
     paragraphs = [p for p in paragraphs if p]
     if not paragraphs:
         return 1.0
-    found = canonical_text("\n".join(candidate))
+    found = canonical_text("\n".join([*candidate, *kept_apart]))
     total = sum(len(p) for p in paragraphs)
     return sum(len(p) for p in paragraphs if p in found) / total
 
@@ -402,6 +403,7 @@ def _body(
     """The body lines and the chain step that produced them (see the module docstring)."""
     alone = _trafilatura_lines(page, page.tree, url)
     plain = [line for line in (page.display(x) for x in alone) if line]
+    kept_apart = [t for t in (title, lead) if t]
 
     def filtered(lines: list[str]) -> list[str]:
         return clean_lines(lines, title, lead, outlet, page.display)
@@ -436,7 +438,8 @@ def _body(
         if chars < MIN_BODY_CHARS:
             refused.append(f"{method} {chars} characters")
             continue
-        if method != "trafilatura" and (share := _kept_share(lines, plain)) < KEEP_SHARE:
+        share = 1.0 if method == "trafilatura" else _kept_share(lines, plain, kept_apart)
+        if share < KEEP_SHARE:
             logger.info(
                 "%s kept %.0f%% of trafilatura's paragraphs on %s", method, 100 * share, url
             )

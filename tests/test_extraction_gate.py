@@ -31,6 +31,8 @@ from bench.extraction_eval import (
     simulator_cases,
     total,
 )
+from monitor.extract import extract
+from monitor.outlets import load_outlets
 
 # Per-outlet floors on the Persian pages (golden + simulator): every rate is 1.0 today.
 FLOORS = {"kept_rate": 1.0, "dropped_rate": 1.0, "title_rate": 1.0, "start_rate": 1.0}
@@ -102,3 +104,19 @@ def test_real_saved_pages() -> None:
 def test_date_strings() -> None:
     ok, n, misses = date_strings()
     assert ok >= DATE_STRING_FLOOR * n, misses
+
+
+@pytest.mark.gate
+def test_every_simulator_article_uses_a_tuned_step() -> None:
+    """On the outlets the monitor is configured for, the selectors and filter must hold: a
+    fallback to unfiltered trafilatura there means a tuned step regressed (furniture such as
+    "کد خبر" and the headline would reach the stored text and its fingerprint)."""
+    cases = simulator_cases(per_outlet=1000)
+    assert len(cases) >= 200, "simulator cases vanished"
+    outlets = load_outlets()
+    fallbacks = []
+    for case in cases:
+        got = extract(case.html, case.url, outlets[case.outlet or ""])
+        if got.method not in ("selector", "trafilatura+cleanup", "trafilatura+filter"):
+            fallbacks.append(f"{case.name}: {got.method}")
+    assert not fallbacks, fallbacks
