@@ -47,7 +47,10 @@ def samples() -> dict[str, tuple[str, list[str]]]:
     out = {
         "fa: dev titles": ("fa", [d["title"] for d in dev]),
         "fa: dev texts": ("fa", [d["text"] for d in dev]),
-        "fa: old Fars texts (ي/ك)": ("fa", [d["text"] for d in dev if d["id"].startswith("fars-news")]),
+        "fa: old Fars texts (ي/ك)": (
+            "fa",
+            [d["text"] for d in dev if d["id"].startswith("fars-news")],
+        ),
         "fa: Hamshahri titles": ("fa", [h["title"] for h in ham]),
         "ar: Arabic lines in Telegram posts": ("ar", sorted(set(arabic))),
     }

@@ -64,14 +64,16 @@ def main() -> None:
     extract_rate = rate(extract, html)
     chars = sum(len(t) for _, t in extracted) / max(1, len(extracted))
     score_rate = rate(lambda d: model.score(d[0], d[1]), extracted, repeat=3)
-    print(f"pages: {len(html)} ({len(extracted)} extracted, {chars:,.0f} characters of text on average)")
+    print(f"pages: {len(html)} ({len(extracted)} extracted, {chars:,.0f} characters of text each)")
     print(f"trafilatura.bare_extraction  {extract_rate:10,.1f} pages/s")
     print(f"relevance score (same texts) {score_rate:10,.1f} items/s")
-    print(f"scoring costs {extract_rate / score_rate:.1%} of extraction (ratio {score_rate / extract_rate:.1f}×)")
+    share, ratio = extract_rate / score_rate, score_rate / extract_rate
+    print(f"scoring costs {share:.1%} of extraction (ratio {ratio:.1f}×)")
     if DEV.exists():
         dev = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line]
         items = [(d["title"], d["text"]) for d in dev]
-        print(f"relevance score (dev items)  {rate(lambda d: model.score(d[0], d[1]), items):10,.1f} items/s")
+        dev_rate = rate(lambda d: model.score(d[0], d[1]), items)
+        print(f"relevance score (dev items)  {dev_rate:10,.1f} items/s")
 
 
 if __name__ == "__main__":

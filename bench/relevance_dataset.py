@@ -71,7 +71,9 @@ def dev_items(path: Path = DEV) -> list[LabelledItem]:
     return out
 
 
-def hamshahri_items(path: Path = HAMSHAHRI, labels: Path = DATA / "hamshahri_labels.json") -> list[LabelledItem]:
+def hamshahri_items(
+    path: Path = HAMSHAHRI, labels: Path = DATA / "hamshahri_labels.json"
+) -> list[LabelledItem]:
     """Real feed items (about 2020): title, summary as lead; negative unless listed."""
     positives = set(json.loads(labels.read_text(encoding="utf-8"))["positives"])
     out = []

@@ -90,6 +90,16 @@ def model_judge(model: RelevanceModel) -> Judge:
     return lambda item: model.score(item.title, item.text, item.lead).relevant
 
 
+def kept_judge(model: RelevanceModel) -> Judge:
+    """Relevant or borderline: what an analyst finds when listing the borderline band too."""
+
+    def judge(item: LabelledItem) -> bool:
+        verdict = model.score(item.title, item.text, item.lead)
+        return verdict.relevant or verdict.borderline
+
+    return judge
+
+
 def old_judge() -> Judge:
     from bench.relevance_old import RelevanceModel as OldModel
 
@@ -129,7 +139,9 @@ def _row(name: str, r: Report) -> str:
 def print_table(title: str, rows: list[tuple[str, Report]]) -> None:
     print(f"\n{title}")
     head = "  ".join(f"{k[:10]:>5}" for k in NEGATIVE_KINDS)
-    print(f"{'model':<22} {'prec':>6} {'recall':>6} {'tp':>4} {'fp':>4} {'fn':>4}   FP rate: {head}")
+    print(
+        f"{'model':<22} {'prec':>6} {'recall':>6} {'tp':>4} {'fp':>4} {'fn':>4}   FP rate: {head}"
+    )
     for name, report in rows:
         print(_row(name, report))
 
@@ -138,7 +150,9 @@ def print_families(name: str, r: Report) -> None:
     for family, (tp, fp, fn) in sorted(r.by_family.items()):
         p = tp / (tp + fp) if tp + fp else 1.0
         rec = tp / (tp + fn) if tp + fn else 1.0
-        print(f"  {name} {family:<9} precision {p:.3f} recall {rec:.3f} (tp {tp}, fp {fp}, fn {fn})")
+        print(
+            f"  {name} {family:<9} precision {p:.3f} recall {rec:.3f} (tp {tp}, fp {fp}, fn {fn})"
+        )
 
 
 def main() -> None:
@@ -151,11 +165,15 @@ def main() -> None:
     _, held = split_by_date()
     _, alonews = split_by_outlet("alonews")
     sure = [i for i in held if not i.unsure]
-    print(f"model {model.version}; held-out (date split): {len(sure)} items, "
-          f"{sum(i.label for i in sure)} relevant; kinds: {', '.join(NEGATIVE_KINDS)}")
+    print(
+        f"model {model.version}; held-out (date split): {len(sure)} items, "
+        f"{sum(i.label for i in sure)} relevant; kinds: {', '.join(NEGATIVE_KINDS)}"
+    )
     judges = [("this model", model_judge(model)), ("old model", old_judge()),
               ("both named", both_named_judge())]  # fmt: skip
     date_rows = [(n, evaluate(j, held)) for n, j in judges]
+    band = f"+ borderline ≥{model.threshold - model.band:.2f}"
+    date_rows.insert(1, (band, evaluate(kept_judge(model), held)))
     print_table("date split: trained before 2026-07-08, scored from 2026-07-08", date_rows)
     for name, report in date_rows:
         print_families(name, report)

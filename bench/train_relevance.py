@@ -88,7 +88,9 @@ def fit(
     return weights, round(float(clf.intercept_[0]), 5)
 
 
-def cross_validate(rows: list[tuple[LabelledItem, dict[str, float]]], c: float) -> tuple[float, float]:
+def cross_validate(
+    rows: list[tuple[LabelledItem, dict[str, float]]], c: float
+) -> tuple[float, float]:
     """Precision and recall at 0.5 over 5 stratified folds of the candidate rows."""
     from sklearn.model_selection import StratifiedKFold
 
@@ -120,7 +122,9 @@ def choose_c(rows: list[tuple[LabelledItem, dict[str, float]]], verbose: bool = 
     return best_c
 
 
-def train(items: list[LabelledItem], c: float | None = None, verbose: bool = False) -> dict[str, object]:
+def train(
+    items: list[LabelledItem], c: float | None = None, verbose: bool = False
+) -> dict[str, object]:
     """The model file's content, trained on ``items``."""
     extractor = _extractor()
     rows = candidates(items, extractor)

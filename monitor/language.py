@@ -27,13 +27,17 @@ _LETTER = re.compile(r"[^\W\d_]")
 _PERSIAN_ONLY = re.compile(r"[پچژگ\u06cc\u06a9]")  # پ چ ژ گ and Persian ی ک
 _ARABIC_ONLY = re.compile(r"[ةىأإؤئ\u064b-\u0652]")  # ta marbuta, alef maqsura, hamzas, harakat
 _WORD = re.compile(r"[\u0600-\u06ff\u200c]+")
-_PERSIAN_WORDS = frozenset(
-    "است را که این از به با برای می‌شود شد کرد می خواهد بود های ها هم نیز دارد گفت شده "
-    "کرده اند یک تا آن وی ما".split()
-)
-_ARABIC_WORDS = frozenset(
-    "في من على إلى الى عن أن ان التي الذي هذا هذه كان قد لا ما مع بين وقال قال ذلك".split()
-)
+# fmt: off
+_PERSIAN_WORDS = frozenset((
+    "است", "را", "که", "این", "از", "به", "با", "برای", "می\u200cشود", "شد", "کرد", "می",
+    "خواهد", "بود", "های", "ها", "هم", "نیز", "دارد", "گفت", "شده", "کرده", "اند", "یک", "تا",
+    "آن", "وی", "ما",
+))
+_ARABIC_WORDS = frozenset((
+    "في", "من", "على", "إلى", "الى", "عن", "أن", "ان", "التي", "الذي", "هذا", "هذه", "كان",
+    "قد", "لا", "ما", "مع", "بين", "وقال", "قال", "ذلك",
+))
+# fmt: on
 
 
 def detect_language(text: str) -> str:

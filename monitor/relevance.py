@@ -17,6 +17,7 @@ written, and carries the model's version.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import math
@@ -39,6 +40,7 @@ from monitor.relevance_features import (
 logger = logging.getLogger(__name__)
 
 DEFAULT_WEIGHTS = Path(__file__).with_name("data") / "relevance_model.json"
+OFF_TOPIC_FACTOR = 0.4
 
 __all__ = ["DEFAULT_ACTORS", "DEFAULT_TERMS", "DEFAULT_WEIGHTS", "Relevance", "RelevanceModel"]
 
@@ -118,6 +120,16 @@ class RelevanceModel:
             z = self.margin(analysis)
             score = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
             reasons += self._weighed(analysis)
+            pairs = [s for s in analysis.segments if s.has(IRAN) and s.has(RUSSIA)]
+            off = sum(s.off_topic for s in pairs)
+            if pairs and off > sum(s.relations for s in pairs):
+                # A match, a medal table, an epidemic tally: the rubric's "both named", not
+                # relations. A call about cooperation against COVID has more relations words
+                # than pandemic words, and keeps its score.
+                score *= OFF_TOPIC_FACTOR
+                reasons.append(
+                    f"both sides meet among sport/health/culture words (×{OFF_TOPIC_FACTOR})"
+                )
         else:
             score = 0.0
             for side, cats in (("iranian", IRAN), ("russian", RUSSIA)):
@@ -155,9 +167,7 @@ class RelevanceModel:
             if not seg.has(RUSSIA):
                 continue
             toks = seg.masked
-            grams = {f"w:{t}" for t in toks} | {
-                f"w:{a} {b}" for a, b in zip(toks, toks[1:], strict=False)
-            }
+            grams = {f"w:{t}" for t in toks} | {f"w:{a} {b}" for a, b in itertools.pairwise(toks)}
             points = sum(w.get(g, 0.0) for g in grams) + (2.0 if seg.has(IRAN) else 0.0)
             if best is None or points > best_points:
                 best, best_points = seg, points

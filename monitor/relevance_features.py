@@ -13,6 +13,7 @@ data never named: "_ru_ : رقیق سازی اورانیوم در خاک _ir_" r
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import tomllib
@@ -30,6 +31,7 @@ _SEGMENT_END = re.compile(r"[.!?؟؛;\n•🔹🔸🔴♦️👈]+|\s[-–—|]\
 
 # Category of each lexicon key, in priority order (an entry listed twice keeps the first).
 CATEGORIES: tuple[tuple[str, str, str], ...] = (
+    ("ignore", "phrases", "ign"),
     ("russia", "media", "rum"),
     ("iran", "actors", "ir"),
     ("russia", "actors", "ru"),
@@ -57,7 +59,9 @@ _LABELS = {
 Phrase = tuple[str, ...]
 
 
-def load_actors(path: str | Path | None = None, extra: str | Path | None = None) -> dict[str, dict[str, list[str]]]:
+def load_actors(
+    path: str | Path | None = None, extra: str | Path | None = None
+) -> dict[str, dict[str, list[str]]]:
     """The bundled actors (or ``path``), extended by a user file ``extra`` of the same shape."""
     with Path(path or DEFAULT_ACTORS).expanduser().open("rb") as fh:
         actors: dict[str, dict[str, list[str]]] = tomllib.load(fh)
@@ -128,6 +132,7 @@ class Segment:
     relations: int = 0
     off_topic: int = 0  # sports, pandemic, culture words: stories that name both, not relations
     speaker: str | None = None  # "ru", "ir" or "other" when the segment opens "who: …"
+    speaker_only: bool = False  # the line is just "who:", the words follow on the next line
 
     def has(self, categories: frozenset[str]) -> bool:
         return any(c in self.found for c in categories)
@@ -144,25 +149,23 @@ class Analysis:
     @property
     def candidate(self) -> bool:
         """Both sides appear somewhere: the only items the learned weights judge."""
-        return any(s.has(RUSSIA) for s in self.segments) and any(
-            s.has(IRAN) for s in self.segments
-        )
+        return any(s.has(RUSSIA) for s in self.segments) and any(s.has(IRAN) for s in self.segments)
 
 
 class FeatureExtractor:
     """Turns (title, text, lead) into segments and a sparse feature dict."""
 
-    def __init__(
-        self, actors: dict[str, dict[str, list[str]]], terms: dict[str, object]
-    ) -> None:
+    def __init__(self, actors: dict[str, dict[str, list[str]]], terms: dict[str, object]) -> None:
         self.lexicon = build_lexicon(actors, terms)
         relations = terms.get("relations", {})
         assert isinstance(relations, dict)
         off = terms.get("off_topic", {})
         assert isinstance(off, dict)
-        self.off_topic = frozenset(t for e in off.get("terms", []) for t in tokens(e))
-        self.relations = frozenset(
-            t for e in (*relations.get("terms", []), *relations.get("weak", [])) for t in tokens(e)
+        # Whole entries, multi-word ones as sequences: "کشتی آزاد" (wrestling) is off-topic,
+        # "کشتی" (a ship) alone is not.
+        self.off_topic = Lexicon(("off", e) for e in off.get("terms", []))
+        self.relations = Lexicon(
+            ("rel", e) for e in (*relations.get("terms", []), *relations.get("weak", []))
         )
 
     def segment(self, title: str, text: str, lead: str | None) -> list[Segment]:
@@ -189,17 +192,22 @@ class FeatureExtractor:
         out: list[str] = []
         i = 0
         for start, end, category, display in hits:
+            if category == "ign":  # "جفت پوتین", "خبرگزاری جمهوری اسلامی": words, not actors
+                out += toks[i:end]
+                i = end
+                continue
             if category == "iri" and _qualified(start, end, cats, ends):
                 category = "title"  # "وزیر خارجه روسیه": that country's official, not Iran's
             if category not in ("title",):
                 seg.found.setdefault(category, []).append(display)
-            out += toks[i:start] + [f"_{category}_"]
+            out += [*toks[i:start], f"_{category}_"]
             i = end
         out += toks[i:]
         seg.masked = out
-        seg.relations = sum(t in self.relations for t in toks)
-        seg.off_topic = sum(t in self.off_topic for t in toks)
+        seg.relations = len(self.relations.find(toks))
+        seg.off_topic = len(self.off_topic.find(toks))
         seg.speaker = self._speaker(raw)
+        seg.speaker_only = seg.speaker is not None and not raw.partition(":")[2].strip()
         return seg
 
     def _speaker(self, raw: str) -> str | None:
@@ -267,7 +275,9 @@ def features(segments: list[Segment]) -> dict[str, float]:
         any_ir, any_ru = s.has(IRAN), s.has(RUSSIA)
         if not (any_ir and any_ru):
             continue
-        kind = "strong" if strong_ir and strong_ru else "mixed" if strong_ir or strong_ru else "weak"
+        kind = (
+            "strong" if strong_ir and strong_ru else "mixed" if strong_ir or strong_ru else "weak"
+        )
         where = "title" if s.place == "title" else "first" if body and s is body[0] else s.place
         f[f"lex:pair_{kind}"] = 1.0
         f[f"lex:pair_{kind}_{where}"] = 1.0
@@ -275,6 +285,8 @@ def features(segments: list[Segment]) -> dict[str, float]:
         f[f"lex:pair_others_{_bucket(others, (0, 1, 2))}"] = 1.0
         if s.relations:
             f[f"lex:pair_{kind}_relations"] = 1.0
+        if s.off_topic:
+            f["lex:pair_off_topic"] = 1.0
         # Who leads the sentence (its subject, in Persian's usual order), and how close the
         # two sides stand: "_ru_ … در خاک _ir_" is an act, "چین، _ru_ و _ir_" a list.
         lead_cat = next((t.strip("_") for t in s.masked[:3] if t.startswith("_")), "none")
@@ -291,7 +303,7 @@ def features(segments: list[Segment]) -> dict[str, float]:
         if s.speaker is None:
             continue
         # The words spoken: the rest of this segment, or the next one when the line ends at ":".
-        spoken = [s, *segments[i + 1 : i + 2]]
+        spoken = [s, *segments[i + 1 : i + 2]] if s.speaker_only else [s]
         other = {"ru": IRAN, "ir": RUSSIA}.get(s.speaker)
         if other is not None and any(x.has(other) for x in spoken):
             f[f"lex:{s.speaker}_speaks_on_other"] = 1.0
@@ -314,17 +326,32 @@ def features(segments: list[Segment]) -> dict[str, float]:
             if title.has(cats):
                 f[f"lex:title_{side}"] = 1.0
     f[f"lex:segments_{_bucket(len(segments), (2, 4, 8, 20))}"] = 1.0
-    f[f"lex:russia_share_{_bucket(round(10 * len(ru_segs) / max(1, len(segments))), (1, 3, 6))}"] = 1.0
+    f[
+        f"lex:russia_share_{_bucket(round(10 * len(ru_segs) / max(1, len(segments))), (1, 3, 6))}"
+    ] = 1.0
     grams: set[str] = set()
     for s in ru_segs:
         toks = s.masked
         grams.update(f"w:{t}" for t in toks)
-        grams.update(f"w:{a} {b}" for a, b in zip(toks, toks[1:], strict=False))
+        grams.update(f"w:{a} {b}" for a, b in itertools.pairwise(toks))
     if grams:
         value = 2.0 / math.sqrt(len(grams))  # n-grams weigh as much as two lexicon cues
         for g in grams:
             f[g] = value
     return f
+
+
+_LEX_WORDS = {
+    "apart": "both sides named, never in one sentence",
+    "ru_speaks_on_other": "a Russian speaker on Iran (who: …)",
+    "ir_speaks_on_other": "an Iranian speaker on Russia (who: …)",
+    "third_speaks_on_pair": "a third party speaking of both",
+    "russian_outlet": "a Russian outlet named",
+    "russian_outlet_only": "Russia only as a news source",
+    "title_iran": "Iran in the headline",
+    "title_russia": "Russia in the headline",
+}
+_PAIR_KIND = {"strong": "both actors", "mixed": "an actor and the other side", "weak": "both sides"}
 
 
 def describe(feature: str) -> str:
@@ -333,4 +360,27 @@ def describe(feature: str) -> str:
     if kind == "w":
         words = [_LABELS.get(t.strip("_"), t) if t.startswith("_") else t for t in body.split()]
         return "«" + " ".join(words) + "»"
+    if body in _LEX_WORDS:
+        return _LEX_WORDS[body]
+    parts = body.split("_")
+    if parts[0] == "pair" and len(parts) >= 2:
+        if parts[1] in _PAIR_KIND:
+            rest = " ".join(parts[2:])
+            return f"{_PAIR_KIND[parts[1]]} in one sentence" + (f" ({rest})" if rest else "")
+        if parts[1] == "opens":
+            return f"that sentence opens with {_LABELS.get(parts[2], 'no actor')}"
+        if parts[1] == "gap":
+            return f"the two sides within {parts[2]} words"
+        if parts[1] == "others":
+            return f"other countries in that sentence: {parts[2]}"
+    if parts[0] in _LABELS and len(parts) == 2:
+        return f"{_LABELS[parts[0]]} named {parts[1]}×"
+    if parts[0] == "segments":
+        return f"sentences: {parts[1]}"
+    if parts[0] == "russia" and parts[1] == "share":
+        return f"sentences naming Russia: {parts[2]}/10"
+    if body == "pair_off_topic":
+        return "sport, health or culture words where both sides meet"
+    if parts[0] == "off":
+        return f"off-topic words (sport, health, culture): {parts[2]}"
     return body.replace("_", " ")
