@@ -91,9 +91,19 @@ class RelevanceModel:
         """The model: vocabulary from ``path`` (default monitor/data/topic_terms.toml), the
         bundled actors extended by the user file ``actors`` (the MONITOR_ACTORS setting), the
         learned ``weights`` (default monitor/data/relevance_model.json), and the threshold and
-        borderline band (MONITOR_RELEVANCE_THRESHOLD, MONITOR_BORDERLINE_BAND)."""
+        borderline band: the arguments (MONITOR_RELEVANCE_THRESHOLD, MONITOR_BORDERLINE_BAND),
+        else the terms file's optional ``[scoring]`` table, else the defaults."""
         terms_path = Path(path or DEFAULT_TERMS).expanduser()
-        extractor = FeatureExtractor(load_actors(DEFAULT_ACTORS, actors), load_terms(terms_path))
+        terms = load_terms(terms_path)
+        extractor = FeatureExtractor(load_actors(DEFAULT_ACTORS, actors), terms)
+        # A terms file may carry its own [scoring] threshold and borderline_band (a swapped-in
+        # model for `monitor recheck --relevance`); explicit arguments win over both.
+        scoring = terms.get("scoring", {})
+        assert isinstance(scoring, dict)
+        if threshold is None:
+            threshold = float(scoring.get("threshold", MONITOR_RELEVANCE_THRESHOLD))
+        if band is None:
+            band = float(scoring.get("borderline_band", MONITOR_BORDERLINE_BAND))
         weights_path = Path(weights or DEFAULT_WEIGHTS).expanduser()
         data = json.loads(weights_path.read_text(encoding="utf-8"))
         logger.debug("relevance model %s loaded from %s", data["version"], weights_path)
@@ -102,8 +112,8 @@ class RelevanceModel:
             {k: float(v) for k, v in data["weights"].items()},
             float(data["bias"]),
             str(data["version"]),
-            MONITOR_RELEVANCE_THRESHOLD if threshold is None else float(threshold),
-            MONITOR_BORDERLINE_BAND if band is None else float(band),
+            float(threshold),
+            float(band),
             source=str(terms_path),
         )
 

@@ -176,3 +176,18 @@ def test_scoring_code_does_not_use_scikit_learn() -> None:
             if isinstance(node, ast.ImportFrom)
         }
         assert "sklearn" not in imported, module
+
+
+def test_terms_file_can_carry_its_threshold(tmp_path: Path) -> None:
+    """A swapped-in terms file with its own [scoring] table changes the verdicts; arguments win."""
+    from monitor.relevance import DEFAULT_TERMS
+
+    terms = tmp_path / "terms.toml"
+    text = DEFAULT_TERMS.read_text(encoding="utf-8")
+    terms.write_text(text + "\n[scoring]\nthreshold = 0.99\nborderline_band = 0.5\n", "utf-8")
+    strict = RelevanceModel.load(terms)
+    assert (strict.threshold, strict.band) == (0.99, 0.5)
+    assert strict.source == str(terms)
+    verdict = strict.score("دیدار عراقچی و لاوروف", "")
+    assert not verdict.relevant and verdict.borderline
+    assert RelevanceModel.load(terms, threshold=0.4, band=0.1).threshold == 0.4
