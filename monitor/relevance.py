@@ -138,7 +138,7 @@ class RelevanceModel:
                 # than pandemic words, and keeps its score.
                 score *= OFF_TOPIC_FACTOR
                 reasons.append(
-                    f"both sides meet among sport/health/culture words (×{OFF_TOPIC_FACTOR})"
+                    f"both sides meet among off-topic words (×{OFF_TOPIC_FACTOR})"
                 )
         else:
             score = 0.0

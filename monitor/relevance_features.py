@@ -380,7 +380,7 @@ def describe(feature: str) -> str:
     if parts[0] == "russia" and parts[1] == "share":
         return f"sentences naming Russia: {parts[2]}/10"
     if body == "pair_off_topic":
-        return "sport, health or culture words where both sides meet"
+        return "sport, health, culture or weather words where both sides meet"
     if parts[0] == "off":
-        return f"off-topic words (sport, health, culture): {parts[2]}"
+        return f"off-topic words (sport, health, culture, weather): {parts[2]}"
     return body.replace("_", " ")
