@@ -137,9 +137,7 @@ class RelevanceModel:
                 # relations. A call about cooperation against COVID has more relations words
                 # than pandemic words, and keeps its score.
                 score *= OFF_TOPIC_FACTOR
-                reasons.append(
-                    f"both sides meet among off-topic words (×{OFF_TOPIC_FACTOR})"
-                )
+                reasons.append(f"both sides meet among off-topic words (×{OFF_TOPIC_FACTOR})")
         else:
             score = 0.0
             for side, cats in (("iranian", IRAN), ("russian", RUSSIA)):
