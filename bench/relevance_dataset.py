@@ -1,24 +1,28 @@
-"""The labelled set behind the relevance gate: who is about Iran–Russia relations, who is not.
+"""The labelled items behind the relevance model: where they come from and how they are split.
 
-Positives: the five seed articles, three republication variants of each (another agency's
-attribution and a trimmed ending; headline and lead only; an excerpt under an edited
-headline), and the hand-written relations snippets in ``bench/data/relevance_handmade.json``.
-Negatives: all 1,102 real Hamshahri feed items (minus any labelled positive in
-``bench/data/hamshahri_labels.json``) and the hand-written traps.
+- ``../shared/fixtures/relevance/dev.jsonl``: real Telegram posts and Fars articles labelled by
+  hand with the rubric (docs/relevance.md). Read from the shared folder, never copied here.
+- ``../shared/fixtures/real/hamshahri_feed_items.json``: real feed items (title and summary),
+  labelled by the project in ``bench/data/hamshahri_labels.json``.
+- ``bench/data/relevance_handmade.json``: items written by the project with the same rubric.
+
+Splits (``split_by_date``, ``split_by_outlet``): the held-out part is only ever scored, never
+trained or tuned on. Unsure items are dropped from every score.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
-SEEDS = ROOT / "seeds"
-HAMSHAHRI = ROOT / "bench" / "data" / "hamshahri_feed_items.json"  # copy of the shared fixture
+SHARED = ROOT.parent / "shared" / "fixtures"
+DEV = SHARED / "relevance" / "dev.jsonl"
+HAMSHAHRI = SHARED / "real" / "hamshahri_feed_items.json"
+HANDMADE = DATA / "relevance_handmade.json"
+CUTOFF = "2026-07-08"  # the README's date split (2026-07-08T00:00Z): train before, hold out from
 
 
 @dataclass(frozen=True)
@@ -28,66 +32,105 @@ class LabelledItem:
     text: str
     lead: str | None
     label: bool
-    source: str
+    kind: str  # relevant, both-named-unrelated, russia-only, iran-only, trap-substring, ordinary
+    family: str  # "telegram" or "web"
+    outlet: str
+    date: str
+    unsure: bool = False
 
 
-def _paragraphs(path: Path) -> list[str]:
-    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+def shared_missing() -> str | None:
+    """Why the shared data cannot be read, or None when it can."""
+    for path in (DEV, HAMSHAHRI):
+        if not path.exists():
+            return f"{path} is absent (the shared fixtures live beside the checkout)"
+    return None
 
 
-def seed_items(seeds_dir: Path = SEEDS) -> Iterator[LabelledItem]:
-    """Each seed and three republication variants of it."""
-    for path in sorted(seeds_dir.glob("*.txt")):
-        paras = _paragraphs(path)
-        title, body = paras[0], paras[1:]
-        stem = path.stem
-        yield LabelledItem(stem, title, "\n".join(body), None, True, "seed")
-        # Republished by another agency: new attribution, last paragraph (furniture) cut.
-        first = re.sub(r"^به گزارش [^،,]+[،,]\s*", "", body[0]) if body else ""
-        reworded = [f"به گزارش خبرگزاری مهر به نقل از ایرنا، {first}", *body[1:-1]]
-        yield LabelledItem(
-            f"{stem}-republished", title, "\n".join(reworded), None, True, "seed-variant"
+def dev_items(path: Path = DEV) -> list[LabelledItem]:
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        d = json.loads(line)
+        telegram = d["url"].startswith("https://t.me/")
+        out.append(
+            LabelledItem(
+                id=d["id"],
+                title=d["title"],
+                text=d["text"],
+                lead=None,
+                label=bool(d["relevant"]),
+                kind=d["kind"],
+                family="telegram" if telegram else "web",
+                outlet=d["id"].split("/")[0] if telegram else "farsnews",
+                date=d["date"],
+                unsure=bool(d.get("unsure")),
+            )
         )
-        # A feed item: headline and the first paragraph as lead, no body.
-        lead = body[0] if body else None
-        yield LabelledItem(f"{stem}-headline", title, "", lead, True, "seed-variant")
-        # An excerpt under an edited headline.
-        yield LabelledItem(
-            f"{stem}-excerpt",
-            f"{title} (گزارش تکمیلی)",
-            "\n".join(body[:3]),
-            None,
-            True,
-            "seed-variant",
-        )
-
-
-def handmade_items(path: Path = DATA / "relevance_handmade.json") -> Iterator[LabelledItem]:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    for item in data["items"]:
-        yield LabelledItem(
-            item["id"], item["title"], item.get("text", ""), item.get("lead"), bool(item["label"]),
-            "handmade-positive" if item["label"] else "handmade-trap",
-        )  # fmt: skip
+    return out
 
 
 def hamshahri_items(
     path: Path = HAMSHAHRI, labels: Path = DATA / "hamshahri_labels.json"
-) -> Iterator[LabelledItem]:
-    """All real feed items: title, summary as lead; labelled negative unless listed."""
+) -> list[LabelledItem]:
+    """Real feed items (about 2020): title, summary as lead; negative unless listed."""
     positives = set(json.loads(labels.read_text(encoding="utf-8"))["positives"])
+    out = []
     for i, item in enumerate(json.loads(path.read_text(encoding="utf-8"))):
-        yield LabelledItem(
-            f"hamshahri-{i}", item.get("title", ""), "", item.get("summary") or None,
-            item.get("link") in positives, "hamshahri",
-        )  # fmt: skip
+        label = item.get("link") in positives
+        out.append(
+            LabelledItem(
+                id=f"hamshahri-{i}",
+                title=item.get("title", ""),
+                text="",
+                lead=item.get("summary") or None,
+                label=label,
+                kind="relevant" if label else "feed-negative",
+                family="web",
+                outlet="hamshahri",
+                date="2020",
+            )
+        )
+    return out
 
 
-def load_dataset() -> list[LabelledItem]:
-    """Every labelled item: seeds, hand-made snippets and the real Hamshahri feed items."""
-    return [*seed_items(), *handmade_items(), *hamshahri_items()]
+def handmade_items(path: Path = HANDMADE) -> list[LabelledItem]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [
+        LabelledItem(
+            id=item["id"],
+            title=item["title"],
+            text=item.get("text", ""),
+            lead=item.get("lead"),
+            label=bool(item["label"]),
+            kind="relevant" if item["label"] else item.get("kind", "handmade-negative"),
+            family=item.get("family", "web"),
+            outlet="handmade",
+            date="handmade",
+        )
+        for item in data["items"]
+    ]
+
+
+def split_by_date() -> tuple[list[LabelledItem], list[LabelledItem]]:
+    """(train, held-out): dev items before the cut-off plus every project-labelled item; dev
+    items from the cut-off on."""
+    dev = dev_items()
+    train = [i for i in dev if i.date[:10] < CUTOFF] + hamshahri_items() + handmade_items()
+    held = [i for i in dev if i.date[:10] >= CUTOFF]
+    return train, held
+
+
+def split_by_outlet(outlet: str = "alonews") -> tuple[list[LabelledItem], list[LabelledItem]]:
+    """(train, held-out): every item not from ``outlet``; the outlet's items."""
+    dev = dev_items()
+    train = [i for i in dev if i.outlet != outlet] + hamshahri_items() + handmade_items()
+    return train, [i for i in dev if i.outlet == outlet]
 
 
 if __name__ == "__main__":
-    dataset = load_dataset()
-    print(f"{len(dataset)} items, {sum(i.label for i in dataset)} positive")
+    tr, ho = split_by_date()
+    for name, part in (("train", tr), ("held-out", ho)):
+        sure = [i for i in part if not i.unsure]
+        print(f"{name}: {len(part)} items, {sum(i.label for i in sure)} sure positives")

@@ -1,30 +1,53 @@
-"""Precision and recall of the relevance model on the labelled set (``relevance_dataset``).
+"""Held-out quality of the relevance model, beside the old model and a bare keyword baseline.
 
-Run ``python -m bench.relevance_eval`` to print the numbers and every miss with its reasons;
-tests/test_relevance_gate.py pins the floors.
+    python -m bench.relevance_eval            # the tables
+    python -m bench.relevance_eval --misses   # also every held-out miss with its reasons
+
+Splits (bench/relevance_dataset.py; unsure items dropped from every figure):
+- date: the shipped model (trained on items before 2026-07-08) scored on items from then on;
+- outlet (stress): a model trained here without any @alonews item, scored on @alonews;
+- web articles: a model trained here without the Fars articles (2003–2021), scored on them
+  (the date split's held-out part is all Telegram posts).
+Compared in the same run: the previous rules-only model (bench/relevance_old.py) and
+"both named": Iran and Russia (country, capital or a listed actor) as whole tokens anywhere.
+tests/test_relevance_gate.py pins floors on the date split.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
+import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.relevance_dataset import LabelledItem, load_dataset
+from bench.relevance_dataset import (
+    LabelledItem,
+    shared_missing,
+    split_by_date,
+    split_by_outlet,
+)
 from monitor.relevance import RelevanceModel
+from monitor.relevance_features import DEFAULT_ACTORS, Lexicon, load_actors
+
+NEGATIVE_KINDS = ("both-named-unrelated", "russia-only", "iran-only", "trap-substring", "ordinary")
+Judge = Callable[[LabelledItem], bool]
 
 
 @dataclass
-class RelevanceReport:
-    total: int
-    positives: int
-    tp: int
-    fp: int
-    fn: int
-    false_positives: list[tuple[str, float, list[str]]] = field(default_factory=list)
-    false_negatives: list[tuple[str, float, list[str]]] = field(default_factory=list)
+class Report:
+    """Counts of one judge on one set of items."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    tn: int = 0
+    by_kind: dict[str, list[int]] = field(default_factory=dict)  # kind -> [flagged, total]
+    by_family: dict[str, list[int]] = field(default_factory=dict)  # family -> [tp, fp, fn]
+    misses: list[tuple[str, LabelledItem]] = field(default_factory=list)
 
     @property
     def precision(self) -> float:
@@ -34,45 +57,143 @@ class RelevanceReport:
     def recall(self) -> float:
         return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
 
+    def fp_rate(self, kind: str) -> float:
+        flagged, total = self.by_kind.get(kind, [0, 0])
+        return flagged / total if total else 0.0
 
-def evaluate(
-    model: RelevanceModel | None = None, items: list[LabelledItem] | None = None
-) -> RelevanceReport:
-    model = model or RelevanceModel.load()
-    items = items if items is not None else load_dataset()
-    report = RelevanceReport(
-        total=len(items), positives=sum(i.label for i in items), tp=0, fp=0, fn=0
-    )
+
+def evaluate(judge: Judge, items: Iterable[LabelledItem]) -> Report:
+    report = Report()
     for item in items:
-        verdict = model.score(item.title, item.text, item.lead)
-        if verdict.relevant and item.label:
+        if item.unsure:
+            continue
+        said = judge(item)
+        fam = report.by_family.setdefault(item.family, [0, 0, 0])
+        kind = report.by_kind.setdefault(item.kind, [0, 0])
+        kind[1] += 1
+        kind[0] += said
+        if said and item.label:
             report.tp += 1
-        elif verdict.relevant:
+            fam[0] += 1
+        elif said:
             report.fp += 1
-            report.false_positives.append(
-                (f"{item.id}: {item.title}", verdict.score, verdict.reasons)
-            )
+            fam[1] += 1
+            report.misses.append(("false positive", item))
         elif item.label:
             report.fn += 1
-            report.false_negatives.append(
-                (f"{item.id}: {item.title}", verdict.score, verdict.reasons)
-            )
+            fam[2] += 1
+            report.misses.append(("false negative", item))
+        else:
+            report.tn += 1
     return report
 
 
+def model_judge(model: RelevanceModel) -> Judge:
+    return lambda item: model.score(item.title, item.text, item.lead).relevant
+
+
+def kept_judge(model: RelevanceModel) -> Judge:
+    """Relevant or borderline: what an analyst finds when listing the borderline band too."""
+
+    def judge(item: LabelledItem) -> bool:
+        verdict = model.score(item.title, item.text, item.lead)
+        return verdict.relevant or verdict.borderline
+
+    return judge
+
+
+def old_judge() -> Judge:
+    from bench.relevance_old import RelevanceModel as OldModel
+
+    old = OldModel.load()
+    return lambda item: old.score(item.title, item.text, item.lead).relevant
+
+
+def both_named_judge() -> Judge:
+    """The bare baseline: any Iranian and any Russian actor as whole tokens, anywhere."""
+    from monitor.normalize import tokens
+
+    actors = load_actors(DEFAULT_ACTORS)
+    iran = Lexicon(("ir", e) for e in actors["iran"]["actors"])
+    russia = Lexicon(("ru", e) for e in actors["russia"]["actors"])
+
+    def judge(item: LabelledItem) -> bool:
+        toks = tokens(f"{item.title}\n{item.lead or ''}\n{item.text}")
+        return bool(iran.find(toks)) and bool(russia.find(toks))
+
+    return judge
+
+
+def stress_model(outlet: str = "alonews") -> RelevanceModel:
+    """Trained here, as the shipped model is, but on every item except ``outlet``'s."""
+    from bench.train_relevance import model_from, train
+
+    train_items, _ = split_by_outlet(outlet)
+    with tempfile.TemporaryDirectory() as tmp:
+        return model_from(train(train_items), Path(tmp) / f"without-{outlet}.json")
+
+
+def _row(name: str, r: Report) -> str:
+    kinds = "  ".join(f"{r.fp_rate(k):5.1%}" for k in NEGATIVE_KINDS)
+    return f"{name:<22} {r.precision:6.3f} {r.recall:6.3f} {r.tp:4d} {r.fp:4d} {r.fn:4d}   {kinds}"
+
+
+def print_table(title: str, rows: list[tuple[str, Report]]) -> None:
+    print(f"\n{title}")
+    head = "  ".join(f"{k[:10]:>5}" for k in NEGATIVE_KINDS)
+    print(
+        f"{'model':<22} {'prec':>6} {'recall':>6} {'tp':>4} {'fp':>4} {'fn':>4}   FP rate: {head}"
+    )
+    for name, report in rows:
+        print(_row(name, report))
+
+
+def print_families(name: str, r: Report) -> None:
+    for family, (tp, fp, fn) in sorted(r.by_family.items()):
+        p = tp / (tp + fp) if tp + fp else 1.0
+        rec = tp / (tp + fn) if tp + fn else 1.0
+        print(
+            f"  {name} {family:<9} precision {p:.3f} recall {rec:.3f} (tp {tp}, fp {fp}, fn {fn})"
+        )
+
+
 def main() -> None:
-    report = evaluate()
-    print(f"items {report.total} (positives {report.positives})")
-    print(f"precision {report.precision:.3f}  recall {report.recall:.3f}")
-    print(f"tp {report.tp}  fp {report.fp}  fn {report.fn}")
-    for label, misses in (
-        ("false positive", report.false_positives),
-        ("false negative", report.false_negatives),
-    ):
-        for name, score, reasons in misses:
-            print(f"\n{label} {score:.2f} {name}")
-            for reason in reasons:
-                print(f"    {reason}")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--misses", action="store_true", help="print held-out misses")
+    args = parser.parse_args()
+    if reason := shared_missing():
+        sys.exit(f"cannot evaluate: {reason}")
+    model = RelevanceModel.load()
+    _, held = split_by_date()
+    _, alonews = split_by_outlet("alonews")
+    sure = [i for i in held if not i.unsure]
+    print(
+        f"model {model.version}; held-out (date split): {len(sure)} items, "
+        f"{sum(i.label for i in sure)} relevant; kinds: {', '.join(NEGATIVE_KINDS)}"
+    )
+    judges = [("this model", model_judge(model)), ("old model", old_judge()),
+              ("both named", both_named_judge())]  # fmt: skip
+    date_rows = [(n, evaluate(j, held)) for n, j in judges]
+    band = f"+ borderline ≥{model.threshold - model.band:.2f}"
+    date_rows.insert(1, (band, evaluate(kept_judge(model), held)))
+    print_table("date split: trained before 2026-07-08, scored from 2026-07-08", date_rows)
+    for name, report in date_rows:
+        print_families(name, report)
+    stress = stress_model()
+    out_rows = [("this model (no alonews)", evaluate(model_judge(stress), alonews))]
+    out_rows += [(n, evaluate(j, alonews)) for n, j in judges[1:]]
+    print_table("outlet split (stress): trained without @alonews, scored on @alonews", out_rows)
+    # Web articles: every Fars article predates the date cut, so the held-out part has none.
+    _, fars = split_by_outlet("farsnews")
+    web_rows = [("this model (no Fars)", evaluate(model_judge(stress_model("farsnews")), fars))]
+    web_rows += [(n, evaluate(j, fars)) for n, j in judges[1:]]
+    print_table("web articles: trained without the Fars articles, scored on them", web_rows)
+    if args.misses:
+        for label, item in date_rows[0][1].misses:
+            verdict = model.score(item.title, item.text, item.lead)
+            print(f"\n{label} {verdict.score:.2f} [{item.kind}] {item.id}: {item.title[:90]}")
+            for r in verdict.reasons:
+                print(f"    {r}")
 
 
 if __name__ == "__main__":

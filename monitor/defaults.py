@@ -58,3 +58,11 @@ def user_agent(contact_url: str = MONITOR_CONTACT_URL) -> str:
 
 
 USER_AGENT = user_agent()
+
+# Relevance (monitor/relevance.py). A page scoring at least the threshold is about Iran–Russia
+# relations; one scoring within the band just under it is kept as borderline, not discarded.
+MONITOR_RELEVANCE_THRESHOLD = 0.5
+MONITOR_BORDERLINE_BAND = 0.2
+# A user TOML file of actors (same tables as monitor/data/actors.toml) added to the bundled
+# ones: new office holders, other spellings. None: the bundled file alone.
+MONITOR_ACTORS: str | None = None

@@ -1,338 +1,211 @@
-"""Is this article about Iran–Russia relations? An explainable, whole-token score.
+"""Is this item about Iran–Russia relations? Actor lexicon plus a small learned linear model.
 
-Why not keywords: most Persian news names Iran, and Russia appears in every list of
-countries, so "both names present" is a poor signal; and substring search is wrong outright
-("ویروس" contains "روس", "مسکونی" contains "مسکو"). The model instead looks for *bilateral
-sentences*: one sentence with an Iranian actor, a Russian actor (or "دو کشور" once both are
-named) and a relations term (talks, agreement, corridor, sanctions…), and weighs them by where
-they stand (headline, lead, body). Sentences that list many countries (medal tables, tallies)
-or speak sports vocabulary do not count. Every point added is recorded as a reason.
+Why two parts. Keywords alone fail both ways: most Persian news names Iran and Russia appears
+in every list of countries, so "both named" finds nearly every story but a third of its hits
+are false; while hand-written rules about *how* the two are related missed two stories in
+three on news they were not tuned on (Russia's stance at the UN, Rosatom at Bushehr, claims of
+intelligence help…). So the lexicon decides *who* is named, whole tokens only (ویروس, بلاروس,
+روسری never count), and where (headline, lead, body sentence, Telegram line); a logistic
+regression, trained by bench/train_relevance.py and shipped as monitor/data/relevance_model.json,
+weighs that evidence and the words around Russia with actor names replaced by their side.
+Items that do not name both sides are not relevant whatever the words say.
 
-All matching is on ``monitor.normalize.tokens`` output; terms live in
-``monitor/data/topic_terms.toml`` (or a file given to ``RelevanceModel.load``).
+Scoring is plain Python (no scikit-learn at run time) and deterministic. Every verdict lists
+the actors found, the features that weighed most and the sentence that weighed most, as
+written, and carries the model's version.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
 import logging
-import os
-import re
-import tomllib
-from collections import Counter
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from monitor.normalize import tokens
+from monitor.defaults import MONITOR_BORDERLINE_BAND, MONITOR_RELEVANCE_THRESHOLD
+from monitor.relevance_features import (
+    DEFAULT_ACTORS,
+    DEFAULT_TERMS,
+    IRAN,
+    RUSSIA,
+    Analysis,
+    FeatureExtractor,
+    describe,
+    load_actors,
+    load_terms,
+)
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TERMS = Path(__file__).with_name("data") / "topic_terms.toml"
-TERMS_ENV = "MONITOR_TOPIC_TERMS"
-_SENTENCE_END = re.compile(r"[.!?؟؛;\n]+|\s[-–]\s|/\s")
+DEFAULT_WEIGHTS = Path(__file__).with_name("data") / "relevance_model.json"
+OFF_TOPIC_FACTOR = 0.4
 
-Phrase = tuple[str, ...]
+__all__ = ["DEFAULT_ACTORS", "DEFAULT_TERMS", "DEFAULT_WEIGHTS", "Relevance", "RelevanceModel"]
 
 
 @dataclass
 class Relevance:
-    """The verdict, its score in 0..1 and the reasons that produced it."""
+    """The verdict: score in 0..1, whether it passes, whether it is borderline, and why."""
 
     score: float
     relevant: bool
     reasons: list[str] = field(default_factory=list)
-    threshold: float = 0.5
+    threshold: float = MONITOR_RELEVANCE_THRESHOLD
     borderline: bool = False
-    version: str = "terms-1"
-
-
-class _Lexicon:
-    """Token-sequence phrases, each mapped back to its display spelling for reasons."""
-
-    def __init__(self, entries: list[str], suffixes: tuple[str, ...] = ()) -> None:
-        # Suffixes (ezafe "ی", plural "ها", "های") are tolerated only where that cannot turn
-        # one term into another: relations vocabulary, never actor names ("ایران" + "ی").
-        self.suffixes = suffixes
-        self.display: dict[Phrase, str] = {}
-        for entry in entries:
-            key = tuple(tokens(entry))
-            if key:
-                self.display.setdefault(key, entry)
-        self.by_first: dict[str, list[Phrase]] = {}
-        for key in sorted(self.display, key=len, reverse=True):
-            self.by_first.setdefault(key[0], []).append(key)
-
-    def find(self, toks: list[str]) -> list[tuple[int, int, Phrase]]:
-        """Non-overlapping matches (start, end, phrase), longest phrase first at each place."""
-        bases = [self._base(t) for t in toks] if self.suffixes else toks
-        hits: list[tuple[int, int, Phrase]] = []
-        i = 0
-        while i < len(toks):
-            candidates = self.by_first.get(toks[i], [])
-            if bases[i] != toks[i]:
-                candidates = sorted(
-                    {*candidates, *self.by_first.get(bases[i], [])}, key=len, reverse=True
-                )
-            for key in candidates:
-                n = len(key)
-                if i + n <= len(toks) and all(
-                    toks[i + k] == key[k] or bases[i + k] == key[k] for k in range(n)
-                ):
-                    hits.append((i, i + n, key))
-                    i += n
-                    break
-            else:
-                i += 1
-        return hits
-
-    def _base(self, tok: str) -> str:
-        """``tok`` without a tolerated suffix when that leaves a known term's first token."""
-        for suffix in self.suffixes:
-            if tok.endswith(suffix) and tok[: -len(suffix)] in self.by_first:
-                return tok[: -len(suffix)]
-        return tok
-
-
-_RELATION_SUFFIXES = ("هایی", "های", "ها", "ی", "یی", "ای")
-
-
-@dataclass
-class _Sentence:
-    place: str
-    iran: list[str]
-    russia: list[str]
-    iran_adj: list[str]
-    russia_adj: list[str]
-    pair: list[str]
-    relations: list[str]
-    weak: list[str]
-    off_topic: list[str]
-    others: int
+    version: str = ""
 
 
 class RelevanceModel:
-    """Scores articles with the terms of one TOML file; see ``docs/extraction.md``."""
+    """Scores (title, text, lead) with the actor lexicon and the shipped linear weights."""
 
-    def __init__(self, config: dict[str, Any], source: str = "<dict>") -> None:
+    def __init__(
+        self,
+        extractor: FeatureExtractor,
+        weights: dict[str, float],
+        bias: float,
+        version: str,
+        threshold: float = MONITOR_RELEVANCE_THRESHOLD,
+        band: float = MONITOR_BORDERLINE_BAND,
+        source: str = "<memory>",
+    ) -> None:
+        self.extractor = extractor
+        self.weights = weights
+        self.bias = bias
+        self.version = version
+        self.threshold = threshold
+        self.band = band
         self.source = source
-        self.weights: dict[str, float] = {k: float(v) for k, v in config["scoring"].items()}
-        self.threshold = self.weights.pop("threshold", 0.5)
-        # Scores this far under the threshold are kept as borderline, not discarded.
-        self.band = self.weights.pop("borderline_band", 0.15)
-        self.iran = _Lexicon(config["iran"]["actors"])
-        self.iran_adj = _Lexicon(config["iran"].get("adjectives", []))
-        self.russia = _Lexicon(config["russia"]["actors"])
-        self.russia_adj = _Lexicon(config["russia"].get("adjectives", []))
-        self.pair = _Lexicon(config.get("pair", {}).get("terms", []))
-        self.relations = _Lexicon(config["relations"]["terms"], _RELATION_SUFFIXES)
-        self.weak = _Lexicon(config["relations"].get("weak", []), _RELATION_SUFFIXES)
-        self.off_topic = _Lexicon(config.get("off_topic", {}).get("terms", []))
-        self.others = _Lexicon(config.get("other_countries", {}).get("terms", []))
-        self.implicit = _Lexicon(config["iran"].get("implicit", []))
-        self.nationalities = _Lexicon(config.get("other_countries", {}).get("adjectives", []))
-        self.ignore = _Lexicon(config.get("ignore", {}).get("phrases", []))
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> RelevanceModel:
-        """The model from ``path``, else ``$MONITOR_TOPIC_TERMS``, else the bundled terms."""
-        chosen = Path(path or os.environ.get(TERMS_ENV) or DEFAULT_TERMS).expanduser()
-        with chosen.open("rb") as fh:
-            config = tomllib.load(fh)
-        logger.debug("relevance terms loaded from %s", chosen)
-        return cls(config, source=str(chosen))
-
-    # -- matching --------------------------------------------------------------------------
-
-    def _sentence(self, text: str, place: str) -> _Sentence:
-        toks = tokens(text)
-        for start, end, _ in self.ignore.find(toks):
-            toks[start:end] = ["\x00"] * (end - start)
-
-        def names(lex: _Lexicon, current: list[str]) -> list[str]:
-            return [lex.display[key] for _, _, key in lex.find(current)]
-
-        actor_toks = toks
-        pair = names(self.pair, toks)
-        return _Sentence(
-            place=place,
-            iran=names(self.iran, actor_toks),
-            russia=names(self.russia, actor_toks),
-            iran_adj=names(self.iran_adj, actor_toks) + self._implicit_iranian(toks),
-            russia_adj=names(self.russia_adj, actor_toks),
-            pair=pair,
-            relations=names(self.relations, toks),
-            weak=names(self.weak, toks),
-            off_topic=names(self.off_topic, toks),
-            others=len(self.others.find(toks)),
+    def load(
+        cls,
+        path: str | Path | None = None,
+        *,
+        actors: str | Path | None = None,
+        weights: str | Path | None = None,
+        threshold: float | None = None,
+        band: float | None = None,
+    ) -> RelevanceModel:
+        """The model: vocabulary from ``path`` (default monitor/data/topic_terms.toml), the
+        bundled actors extended by the user file ``actors`` (the MONITOR_ACTORS setting), the
+        learned ``weights`` (default monitor/data/relevance_model.json), and the threshold and
+        borderline band: the arguments (MONITOR_RELEVANCE_THRESHOLD, MONITOR_BORDERLINE_BAND),
+        else the terms file's optional ``[scoring]`` table, else the defaults."""
+        terms_path = Path(path or DEFAULT_TERMS).expanduser()
+        terms = load_terms(terms_path)
+        extractor = FeatureExtractor(load_actors(DEFAULT_ACTORS, actors), terms)
+        # A terms file may carry its own [scoring] threshold and borderline_band (a swapped-in
+        # model for `monitor recheck --relevance`); explicit arguments win over both.
+        scoring = terms.get("scoring", {})
+        assert isinstance(scoring, dict)
+        if threshold is None:
+            threshold = float(scoring.get("threshold", MONITOR_RELEVANCE_THRESHOLD))
+        if band is None:
+            band = float(scoring.get("borderline_band", MONITOR_BORDERLINE_BAND))
+        weights_path = Path(weights or DEFAULT_WEIGHTS).expanduser()
+        data = json.loads(weights_path.read_text(encoding="utf-8"))
+        logger.debug("relevance model %s loaded from %s", data["version"], weights_path)
+        return cls(
+            extractor,
+            {k: float(v) for k, v in data["weights"].items()},
+            float(data["bias"]),
+            str(data["version"]),
+            float(threshold),
+            float(band),
+            source=str(terms_path),
         )
 
-    def _implicit_iranian(self, toks: list[str]) -> list[str]:
-        """Unqualified official titles ("وزیر نفت"), which Iranian outlets use for their own.
-
-        A title followed by a country, nationality or actor of any side ("وزیر خارجه روسیه"),
-        or with a name just before it ("بلینکن، وزیر خارجه"), belongs to that party and is not
-        counted; "سفر وزیر نفت به مسکو" is a destination, not a qualification.
-        """
-        hits = self.implicit.find(toks)
-        if not hits:
-            return []
-        qualified: set[int] = set()
-        for lex in (self.iran, self.russia, self.russia_adj, self.others, self.nationalities):
-            for start, end, _ in lex.find(toks):
-                qualified.update(range(start, end))
-        return [
-            self.implicit.display[key]
-            for start, end, key in hits
-            if not qualified.intersection(range(max(0, start - 2), end + 1))
-        ]
-
-    def _split(self, title: str, text: str, lead: str | None) -> list[_Sentence]:
-        """Sentences by place: title, lead, the body's first sentence (lede), body."""
-        out = [self._sentence(title or "", "title")]
-        out += [self._sentence(p, "lead") for p in _SENTENCE_END.split(lead or "") if p.strip()]
-        body = [p for p in _SENTENCE_END.split(text or "") if p.strip()]
-        out += [self._sentence(p, "lede" if i == 0 else "body") for i, p in enumerate(body)]
-        return out
-
-    # -- scoring ---------------------------------------------------------------------------
+    def margin(self, analysis: Analysis) -> float:
+        """The linear model's log-odds for an analysed item."""
+        w = self.weights
+        return self.bias + sum(w.get(k, 0.0) * v for k, v in analysis.features.items())
 
     def score(self, title: str, text: str, lead: str | None = None) -> Relevance:
-        """Score one article; ``reasons`` lists every contribution in plain words."""
-        sentences = self._split(title, text, lead)
-        iran = Counter(n for s in sentences for n in s.iran)
-        russia = Counter(n for s in sentences for n in s.russia)
-        reasons = _actor_reasons(sentences, iran, russia)
-        total, bilateral = self._sentence_points(sentences, bool(iran and russia), reasons)
-        total += self._document_points(sentences, iran, russia, bilateral, reasons)
-        total = self._off_topic_factor(sentences, total, reasons)
-        if not iran:
-            reasons.append("no iranian actor")
-        if not russia:
-            reasons.append("no russian actor")
-        score = round(min(1.0, total), 3)
+        """Judge one item; ``reasons`` say which actors, words and sentence decided it."""
+        analysis = self.extractor.analyse(title, text, lead)
+        reasons = _actor_reasons(analysis)
+        if analysis.candidate:
+            z = self.margin(analysis)
+            score = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+            reasons += self._weighed(analysis)
+            pairs = [s for s in analysis.segments if s.has(IRAN) and s.has(RUSSIA)]
+            off = sum(s.off_topic for s in pairs)
+            if pairs and off > sum(s.relations for s in pairs):
+                # A match, a medal table, an epidemic tally: the rubric's "both named", not
+                # relations. A call about cooperation against COVID has more relations words
+                # than pandemic words, and keeps its score.
+                score *= OFF_TOPIC_FACTOR
+                reasons.append(f"both sides meet among off-topic words (×{OFF_TOPIC_FACTOR})")
+        else:
+            score = 0.0
+            for side, cats in (("iranian", IRAN), ("russian", RUSSIA)):
+                if not any(s.has(cats) for s in analysis.segments):
+                    reasons.append(f"no {side} actor")
+        score = round(score, 4)
         relevant = score >= self.threshold
+        borderline = not relevant and score >= self.threshold - self.band
+        reasons.append(f"score {score:.2f} (threshold {self.threshold:.2f}, model {self.version})")
         return Relevance(
             score=score,
             relevant=relevant,
             reasons=reasons,
             threshold=self.threshold,
-            borderline=not relevant and score >= self.threshold - self.band,
+            borderline=borderline,
+            version=self.version,
         )
 
-    def _sentence_points(
-        self, sentences: list[_Sentence], both_named: bool, reasons: list[str]
-    ) -> tuple[float, int]:
-        """Points for bilateral sentences by place (body capped), and for named pairs."""
+    def _weighed(self, analysis: Analysis) -> list[str]:
+        """The features that pushed most each way, and the sentence that weighed most."""
         w = self.weights
-        cap = w.get("body_cap", 0.6)
-        total = body_points = 0.0
-        bilateral = 0
-        named_bonus = {
-            "title": w.get("pair_named_title", 0.2),
-            "lead": w.get("pair_named_lead", 0.1),
-        }
-        for s in sentences:
-            kind = self._bilateral(s, both_named)
-            if kind == "bilateral":
-                bilateral += 1
-                gain = w.get(s.place, 0.15)
-                if s.place == "body":
-                    gain = max(0.0, min(gain, cap - body_points))
-                    body_points += gain
-                total += gain
-                if gain:
-                    terms = "، ".join(dict.fromkeys((*s.relations, *s.weak)))
-                    reasons.append(f"bilateral sentence in {s.place} (+{gain:.2f}): {terms}")
-            elif kind == "named" and named_bonus.get(s.place):
-                total += named_bonus[s.place]
-                reasons.append(f"both parties named in {s.place} (+{named_bonus[s.place]:.2f})")
-                named_bonus[s.place] = 0.0
-            elif kind.startswith("skipped"):
-                reasons.append(f"{s.place} sentence not counted: {kind[len('skipped: ') :]}")
-        if body_points >= cap:
-            reasons.append(f"body bilateral sentences capped at {cap:.2f}")
-        return total, bilateral
-
-    def _document_points(
-        self,
-        sentences: list[_Sentence],
-        iran: Counter[str],
-        russia: Counter[str],
-        bilateral: int,
-        reasons: list[str],
-    ) -> float:
-        """Small bonuses: one-party headline, both parties recur, a varied vocabulary."""
-        w = self.weights
-        points = 0.0
-        title = sentences[0]
-        if bilateral and title.relations and bool(title.iran) != bool(title.russia):
-            points += w.get("title_one_party", 0.15)
-            side = "iran" if title.iran else "russia"
-            reasons.append(f"{side} actor and relations term in title (+{points:.2f})")
-        iran_n, russia_n = sum(iran.values()), sum(russia.values())
-        if iran_n >= 2 and russia_n >= 2:
-            points += w.get("both_recurring", 0.1)
-            reasons.append(f"both parties recur (iran ×{iran_n}, russia ×{russia_n})")
-        rel = Counter(n for s in sentences for n in (*s.relations, *s.weak))
-        if bilateral and len(rel) >= 3:
-            points += w.get("vocabulary", 0.1)
-        if rel:
-            reasons.append("relations terms: " + _top(rel, 5))
-        return points
-
-    def _off_topic_factor(
-        self, sentences: list[_Sentence], total: float, reasons: list[str]
-    ) -> float:
-        """Scale down documents whose sports/pandemic vocabulary outweighs relations terms."""
-        off = Counter(n for s in sentences for n in s.off_topic)
-        relations = sum(len(s.relations) + len(s.weak) for s in sentences)
-        if not off or sum(off.values()) <= relations / 2:
-            return total
-        factor = self.weights.get("off_topic_factor", 0.4)
-        reasons.append(f"off-topic vocabulary (×{factor:.1f}): {_top(off, 3)}")
-        return total * factor
-
-    def _bilateral(self, s: _Sentence, both_named: bool) -> str:
-        """ "bilateral", "named" (both parties, no relations term), "skipped: why" or "none"."""
-        iran = bool(s.iran) or (bool(s.iran_adj) and bool(s.russia))
-        russia = bool(s.russia) or (bool(s.russia_adj) and bool(s.iran))
-        if s.pair and (both_named or any(_names_both(p) for p in s.pair)):
-            iran = russia = True
-        if not (iran and russia):
-            return "none"
-        if s.others >= self.weights.get("list_countries", 4):
-            return f"skipped: a list of {s.others + 2} countries"
-        if s.off_topic:
-            return f"skipped: off-topic ({s.off_topic[0]})"
-        if not s.relations and len(set(s.weak)) < 2:
-            return "named"
-        return "bilateral"
+        contrib = sorted(
+            ((w.get(k, 0.0) * v, k) for k, v in analysis.features.items() if w.get(k)),
+            key=lambda c: (-abs(c[0]), c[1]),
+        )
+        up = [f"{describe(k)} {c:+.2f}" for c, k in contrib if c > 0][:4]
+        down = [f"{describe(k)} {c:+.2f}" for c, k in contrib if c < 0][:3]
+        out = []
+        if up:
+            out.append("for: " + "; ".join(up))
+        if down:
+            out.append("against: " + "; ".join(down))
+        best, best_points = None, 0.0
+        for seg in analysis.segments:
+            if not seg.has(RUSSIA):
+                continue
+            toks = seg.masked
+            grams = {f"w:{t}" for t in toks} | {f"w:{a} {b}" for a, b in itertools.pairwise(toks)}
+            points = sum(w.get(g, 0.0) for g in grams) + (2.0 if seg.has(IRAN) else 0.0)
+            if best is None or points > best_points:
+                best, best_points = seg, points
+        if best is not None:
+            text = best.raw if len(best.raw) <= 200 else best.raw[:199] + "…"
+            out.append(f"sentence that weighed most ({best.place}): {text}")
+        return out
 
 
-def _top(counter: Counter[str], n: int) -> str:
-    return ", ".join(f"{name} ×{count}" for name, count in counter.most_common(n))
-
-
-def _actor_reasons(
-    sentences: list[_Sentence], iran: Counter[str], russia: Counter[str]
-) -> list[str]:
-    """Where each party appears: headline and lead by name, then overall counts."""
+def _actor_reasons(analysis: Analysis) -> list[str]:
+    """Actors by side and place: "iran actor in title: عراقچی", then the rest of the item."""
     reasons: list[str] = []
-    for side, counter in (("iran", iran), ("russia", russia)):
-        for place in ("title", "lead"):
-            seen = [
-                name
-                for s in sentences
-                if s.place == place
-                for name in (s.iran if side == "iran" else s.russia)
-            ]
-            if seen:
-                reasons.append(f"{side} actor in {place}: {'، '.join(dict.fromkeys(seen))}")
-        if counter:
-            reasons.append(f"{side} actors overall ({sum(counter.values())}): {_top(counter, 3)}")
+    labels = (
+        ("ir", "iran actor"),
+        ("irp", "iranian place"),
+        ("iri", "unqualified title (iranian)"),
+        ("ira", "iranian (adjective)"),
+        ("ru", "russia actor"),
+        ("rup", "russian place"),
+        ("rua", "russian (adjective)"),
+        ("rum", "russian outlet (a source, not an actor)"),
+    )
+    for category, label in labels:
+        by_place: dict[str, list[str]] = {}
+        for seg in analysis.segments:
+            for name in seg.found.get(category, []):
+                place = seg.place if seg.place in ("title", "lead") else "body"
+                by_place.setdefault(place, [])
+                if name not in by_place[place]:
+                    by_place[place].append(name)
+        for place, names in by_place.items():
+            reasons.append(f"{label} in {place}: {'، '.join(names[:5])}")
     return reasons
-
-
-def _names_both(pair_phrase: str) -> bool:
-    """Pair phrases like "ایران و روسیه" name both parties by themselves."""
-    return "دو" not in pair_phrase and "طرف" not in pair_phrase and "جانبه" not in pair_phrase
