@@ -76,16 +76,24 @@ SINCE_MARGIN = timedelta(hours=1)
 
 
 def last_success(db: str, outlet: str) -> datetime | None:
-    """Start of the outlet's last crawl that finished, less a margin: sitemap entries older
-    than this cannot hold anything new."""
+    """Start of the outlet's last crawl that finished with every listed article judged, less a
+    margin: sitemap entries older than this cannot hold anything new.
+
+    A run that left articles without a verdict or held back validators does not move this
+    watermark (its stats say so), so an interrupted or incomplete crawl costs no articles.
+    """
     with Session(connect(db)) as session:
-        started = session.scalar(
-            select(CrawlRun.started_at)
+        runs = session.execute(
+            select(CrawlRun.started_at, CrawlRun.stats)
             .where(CrawlRun.outlet == outlet, CrawlRun.status.in_(("ok", "partial")))
             .order_by(CrawlRun.started_at.desc())
-            .limit(1)
-        )
-    return started - SINCE_MARGIN if started else None
+            .limit(50)
+        ).all()
+    for started, stats in runs:
+        stats = stats or {}
+        if not stats.get("monitor/unresolved") and not stats.get("monitor/validators_held"):
+            return started - SINCE_MARGIN
+    return None
 
 
 def run_crawl(outlets: Sequence[str] | None = None, **options: Any) -> list[int]:

@@ -21,7 +21,7 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
-from monitor.failures import record_failure
+from monitor.failures import forget_pending, record_failure, record_url_failure
 from monitor.items import PageItem
 from monitor.middlewares.conditional import NotModified
 from monitor.outlets import Outlet
@@ -100,6 +100,8 @@ class OutletSpider(Spider):
         # Sitemap entries older than the last successful run cannot hold anything new.
         self.since = parse_when(since)
         self.catchup_pages = int(catchup) if catchup else self.outlet.catchup_pages
+        # Listings whose validators must not advance: a child sitemap of theirs failed.
+        self.blocked_sources: set[str] = set()
 
     async def start(self) -> AsyncIterator[Request]:
         now = datetime.now(UTC)
@@ -129,6 +131,21 @@ class OutletSpider(Spider):
             meta={"canonical_url": canonical, **meta},
         )
 
+    def resume_request(self, row: Any) -> Request | None:
+        """A request for a pending row left by an earlier, unfinished run (``storage.pending``).
+
+        Listing pages are fetched without validators: their articles were never read.
+        """
+        meta = row.meta or {}
+        if row.kind == "listing":
+            return Request(
+                row.url,
+                callback=self.parse_listing,
+                errback=self.failed,
+                meta={"template": meta.get("template", row.url), "page": meta.get("page", 1)},
+            )
+        return self.article_request(row.url, feed_title=meta.get("feed_title"), lastmod=row.lastmod)
+
     def parse_feed(self, response: Response) -> Iterator[Request]:
         self.crawler.stats.inc_value("monitor/sources_ok")
         entries, problem = feed_entries(response.body)
@@ -150,6 +167,8 @@ class OutletSpider(Spider):
             sitemap = Sitemap(body)
         except Exception:  # lxml raises several types on garbage
             record_failure(self.crawler.stats, response.url, "sitemap is not XML")
+            if response.meta.get("parent"):
+                self.blocked_sources.add(response.meta["parent"])
             return
         self.crawler.stats.inc_value("monitor/sources_ok")
         for entry in sitemap:
@@ -158,8 +177,10 @@ class OutletSpider(Spider):
                 continue
             lastmod = parse_when(entry.get("lastmod"))
             if sitemap.type == "sitemapindex":
-                if self.since is None or lastmod is None or lastmod >= self.since:
-                    yield self._discovery(loc, self.parse_sitemap)
+                if loc == response.url:
+                    record_failure(self.crawler.stats, loc, "sitemap index lists itself")
+                elif self.since is None or lastmod is None or lastmod >= self.since:
+                    yield self._discovery(loc, self.parse_sitemap, parent=response.url)
                 continue
             if self.since and lastmod and lastmod < self.since:
                 self.crawler.stats.inc_value("monitor/skipped/old")
@@ -223,3 +244,10 @@ class OutletSpider(Spider):
             else f"{failure.type.__name__}: {failure.getErrorMessage()}"
         )
         record_failure(self.crawler.stats, request.url, reason)
+        if request.meta.get("parent"):
+            self.blocked_sources.add(request.meta["parent"])
+        canonical = request.meta.get("canonical_url")
+        if canonical:  # an article: its verdict is the failure, counted against its attempts
+            record_url_failure(self.settings.get("MONITOR_DB"), canonical, self.outlet.key, reason)
+        elif request.meta.get("listing_next") or "template" in request.meta:
+            forget_pending(self.settings.get("MONITOR_DB"), request.url)

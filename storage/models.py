@@ -228,3 +228,22 @@ class CrawlRun(Base):
     blocked: Mapped[int] = mapped_column(Integer, default=0)
     failures: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class PendingUrl(Base):
+    """Work a crawl found but has not finished: an article not yet judged, a listing page not
+    yet read. Written before the request goes out, deleted once the URL has a verdict (or its
+    attempts are used up), so a killed crawl's discoveries are the next run's first work."""
+
+    __tablename__ = "pending_urls"
+
+    url: Mapped[str] = mapped_column(String(2000), primary_key=True)
+    outlet: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="article")  # article | listing
+    canonical_url: Mapped[str | None] = mapped_column(String(1000))
+    lastmod: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Request meta the callback needs (feed title, listing template and page number).
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    discovered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Backoff after a failure: not requested again before this time.
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
