@@ -50,6 +50,14 @@ def readable_url(url: str) -> str:
     return urlunsplit(parts._replace(path=unquote(parts.path)))
 
 
+def strip_junk(body: bytes) -> tuple[bytes, int]:
+    """The body without leading NUL bytes and blanks (seen before real feeds and sitemaps),
+    and how many junk bytes were dropped (blanks alone are not junk)."""
+    stripped = body.lstrip(b"\0 \t\r\n")
+    dropped = len(body) - len(stripped)
+    return stripped, (dropped if b"\0" in body[:dropped] else 0)
+
+
 def feed_entries(body: bytes) -> tuple[list[dict[str, str | None]], str | None]:
     """Links, titles and dates of an RSS 2.0 or Atom feed, and what was wrong with it.
 
@@ -57,14 +65,20 @@ def feed_entries(body: bytes) -> tuple[list[dict[str, str | None]], str | None]:
     parser gets: a broken item must not cost the good ones.
     """
     problem = None
+    body, junk = strip_junk(body)
+    if junk:
+        problem = f"feed starts with {junk} junk byte(s) (read past them)"
     try:
         root = etree.fromstring(
-            body, parser=etree.XMLParser(resolve_entities=False, no_network=True)
+            body, parser=etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
         )
     except etree.XMLSyntaxError as exc:
         problem = f"malformed feed: {exc}"
         parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
-        root = etree.fromstring(body, parser=parser) if body.strip() else None
+        try:
+            root = etree.fromstring(body, parser=parser) if body.strip() else None
+        except etree.XMLSyntaxError:
+            root = None
     if root is None:
         return [], problem or "empty feed"
     entries = []
@@ -162,9 +176,20 @@ class OutletSpider(Spider):
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         body = response.body
         if body[:2] == b"\x1f\x8b":
-            body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
+            try:
+                body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
+            except Exception as exc:  # over the size limit, or not really gzip
+                record_failure(self.crawler.stats, response.url, f"sitemap gzip: {exc}")
+                if response.meta.get("parent"):
+                    self.blocked_sources.add(response.meta["parent"])
+                return
+        body, junk = strip_junk(body)
+        if junk:
+            record_failure(self.crawler.stats, response.url, f"sitemap starts with {junk} NUL(s)")
         try:
             sitemap = Sitemap(body)
+            if sitemap.type not in ("urlset", "sitemapindex"):
+                raise ValueError(sitemap.type)
         except Exception:  # lxml raises several types on garbage
             record_failure(self.crawler.stats, response.url, "sitemap is not XML")
             if response.meta.get("parent"):

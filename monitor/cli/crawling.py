@@ -13,6 +13,7 @@ from monitor.cli.base import (
     FormatOpt,
     MirrorOpt,
     OutletsOpt,
+    UserError,
     app,
     check_format,
     db_url,
@@ -44,12 +45,17 @@ def crawl(
     trigger: Annotated[str, typer.Option(help="Recorded in crawl_runs.")] = "manual",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no table.")] = False,
     fmt: FormatOpt = "table",
+    setting: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="A Scrapy setting for this crawl, KEY=VALUE (repeatable)."),
+    ] = None,
 ) -> None:
-    """Crawl outlets once and print what each one gave.
+    """Crawl outlets once and print what each one gave; exit 1 if any outlet's run failed.
 
     Example: monitor crawl mehr tasnim --mirror http://127.0.0.1:8800
     """
     check_format(fmt)
+    extra = parse_settings(setting or [])
     ids = _crawl_with_progress(
         outlet,
         db=db_url(db),
@@ -57,9 +63,43 @@ def crawl(
         outlets_file=outlets,
         trigger=trigger,
         show=not quiet and fmt == "table",
+        **({"extra": extra} if extra else {}),
     )
     if not quiet:
         print_runs(db_url(db), ids, fmt, title="Crawl summary")
+    bad = failed_runs(db_url(db), ids, outlet)
+    if bad:
+        err.print(f"error: crawl failed: {bad}", markup=False, highlight=False)
+        raise typer.Exit(1)
+
+
+def parse_settings(pairs: list[str]) -> dict[str, str]:
+    """``--set KEY=VALUE`` pairs; a malformed one is a one-line usage error."""
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip() or not key.strip().replace("_", "").isalnum():
+            raise UserError(f"--set wants KEY=VALUE, not {pair!r}")
+        out[key.strip().upper()] = value
+    return out
+
+
+def failed_runs(db: str, ids: list[int], asked: list[str] | None) -> str:
+    """One line naming the outlets whose run failed or was never recorded; '' when all ran."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from storage.models import CrawlRun
+
+    with Session(connect(db)) as session:
+        runs = session.scalars(select(CrawlRun).where(CrawlRun.id.in_([i for i in ids if i])))
+        bad = [f"{r.outlet} ({r.status})" for r in runs if r.status in ("failed", "interrupted")]
+        recorded = {r.outlet for r in session.scalars(select(CrawlRun).where(CrawlRun.id.in_(ids)))}
+    missing = sorted(set(asked or []) - recorded) if asked else []
+    if not ids or None in ids:
+        missing = missing or ["a crawl whose run was not recorded"]
+    bad += [f"{m} (not recorded)" for m in missing]
+    return ", ".join(bad)
 
 
 def _crawl_with_progress(outlets: list[str] | None, *, show: bool, **options: Any) -> list[int]:
@@ -83,7 +123,8 @@ def _crawl_with_progress(outlets: list[str] | None, *, show: bool, **options: An
     )
     DISPLAYS["cli"] = progress
     with progress:
-        return run_crawl(outlets, log_level="ERROR", extra={"MONITOR_PROGRESS": "cli"}, **options)
+        extra = {**options.pop("extra", {}), "MONITOR_PROGRESS": "cli"}
+        return run_crawl(outlets, log_level="ERROR", extra=extra, **options)
 
 
 @app.command()

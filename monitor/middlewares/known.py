@@ -50,6 +50,7 @@ class KnownArticlesMiddleware:
         self.backoff = crawler.settings.getfloat("MONITOR_RETRY_BACKOFF", 600.0)
         self.seen: dict[str, Seen] = {}
         self.scheduled: set[str] = set()
+        self.listings_read: set[str] = set()
         self.outlet = ""
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -154,7 +155,9 @@ class KnownArticlesMiddleware:
             elif r.meta.get("listing_next"):
                 meta = {"template": r.meta["template"], "page": r.meta["page"], "source": source}
                 found.append(Discovery(r.url, "listing", meta=meta))
-        done = [source] if source else []
+        # The response's own pending row is done once read, if it was a listing page (an
+        # article's row waits for its verdict; an errback's output also passes through here).
+        done = [source] if source and source in self.listings_read else []
         if not found and not done:
             return
         with Session(connect(self.db_url)) as session:
@@ -186,5 +189,7 @@ class KnownArticlesMiddleware:
         items = [r async for r in result]  # a callback's output is one page's links: small
         request = response.request
         source = (request.meta.get("redirect_urls") or [request.url])[0] if request else None
+        if request is not None and "canonical_url" not in request.meta and source:
+            self.listings_read.add(source)
         for r in self._filter(items, source or response.url):
             yield r
