@@ -41,5 +41,6 @@ class CharsetLabelMiddleware:
         headers = response.headers.copy()
         headers[b"Content-Type"] = _CHARSET_PARAM.sub("", content_type).encode("latin-1")
         cls = responsetypes.from_args(headers=headers, url=response.url, body=response.body)
-        kwargs = {"encoding": detect_encoding(response.body)} if issubclass(cls, TextResponse) else {}
+        text = issubclass(cls, TextResponse)
+        kwargs = {"encoding": detect_encoding(response.body)} if text else {}
         return response.replace(cls=cls, headers=headers, **kwargs)
