@@ -135,3 +135,25 @@ def resolve(
 def due(rows: Iterable[PendingUrl], now: datetime | None = None) -> list[PendingUrl]:
     now = now or utcnow()
     return [r for r in rows if r.not_before is None or r.not_before <= now]
+
+
+def failed_urls(
+    session: Session, outlet: str | None, limit: int, max_attempts: int
+) -> list[dict[str, Any]]:
+    """Pages whose latest verdict is a failure, newest first: what ``runs --failures`` lists.
+    ``state`` says whether the crawler will try again (``retrying``) or has given up."""
+    query = select(SeenUrl).where(SeenUrl.verdict == "failed")
+    if outlet:
+        query = query.where(SeenUrl.outlet == outlet)
+    rows = session.scalars(query.order_by(SeenUrl.last_seen.desc()).limit(limit))
+    return [
+        {
+            "url": r.canonical_url,
+            "outlet": r.outlet,
+            "attempts": r.attempts,
+            "state": "gave up" if (r.attempts or 0) >= max_attempts else "retrying",
+            "last_seen": r.last_seen,
+            "reason": r.reason,
+        }
+        for r in rows
+    ]

@@ -190,19 +190,31 @@ def sources(outlets: OutletsOpt = None, db: DbOpt = None, fmt: FormatOpt = "tabl
 @app.command()
 def runs(
     outlet: Annotated[str | None, typer.Option(help="Only this outlet.")] = None,
-    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 30,
+    limit: Annotated[int, typer.Option(help="How many, newest first.", min=1, max=100000)] = 30,
+    failures: Annotated[
+        bool, typer.Option("--failures", help="List article URLs that failed, with reasons.")
+    ] = False,
     db: DbOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """List recent crawls with their counts and failures.
 
-    Example: monitor runs --outlet mehr --limit 5
+    Example: monitor runs --outlet mehr --limit 5   (or: monitor runs --failures)
     """
     from sqlalchemy.orm import Session
 
     from storage.queries import list_runs
 
     check_format(fmt)
+    if failures:
+        from monitor.defaults import MONITOR_MAX_ATTEMPTS
+        from storage.pending import failed_urls
+
+        with Session(store(db)) as session:
+            rows = failed_urls(session, outlet, limit, MONITOR_MAX_ATTEMPTS)
+        cols = ["url", "outlet", "attempts", "state", "last_seen", "reason"]
+        render.emit(rows, fmt, title="Failed pages", table_columns=cols)
+        return
     with Session(store(db)) as session:
         rows = [run_row(r) for r in list_runs(session, outlet, limit)]
     cols = ["id", "outlet", "status", "started_at", *RUN_COUNTS]
