@@ -132,21 +132,22 @@ def show(
         print(render.dumps(data))
         return
     out = Console()
-    out.print(f"[bold]{data['title']}[/]  #{article_id} · {data['outlet'] or 'seed'}")
-    out.print(
+    say = render.say(out)  # stored text: printed literally, without control characters
+    say((data["title"], "bold"), f"  #{article_id} · {data['outlet'] or 'seed'}")
+    say(
         f"{data['url']}\npublished {render.both_calendars(data['published'])}"
         f" · fetched {render.both_calendars(data['fetched_at'])}"
     )
     if data["cited_source"]:
-        out.print(f"source cited: {data['cited_source']}")
-    out.print(f"relevance {data['relevance']}: " + "; ".join(data["relevance_reasons"]))
+        say(f"source cited: {data['cited_source']}")
+    say(f"relevance {data['relevance']}: " + "; ".join(data["relevance_reasons"]))
     if data["lead"]:
-        out.print(f"\n[italic]{data['lead']}[/]")
-    out.print(f"\n{data['body']}\n")
+        say("\n", (data["lead"], "italic"))
+    say(f"\n{data['body']}\n")
     if data["sightings"]:
-        out.print("[bold]Also published by[/]")
+        say(("Also published by", "bold"))
         for s in data["sightings"]:
-            out.print(f"  {s['outlet']}: {s['title']} ({s['kind']}, {s['score']}) {s['url']}")
+            say(f"  {s['outlet']}: {s['title']} ({s['kind']}, {s['score']}) {s['url']}")
     for r in data["revisions"]:
         out.print(f"revised: earlier text kept from {render.both_calendars(r['changed_at'])}")
 
