@@ -96,6 +96,19 @@ def last_success(db: str, outlet: str) -> datetime | None:
     return None
 
 
+def one_line_errors(record: logging.LogRecord) -> bool:
+    """Log filter: a crawl's errors are one line each (the exception's last line appended),
+    never a traceback; every failure is also recorded with its reason in the run and in
+    ``seen_urls``. Set ``LOG_LEVEL=DEBUG`` to keep tracebacks for debugging."""
+    if record.exc_info and record.exc_info[1] is not None:
+        exc = record.exc_info[1]
+        record.msg = f"{record.getMessage()} [{type(exc).__name__}: {exc}]".replace("\n", " ")
+        record.args = None
+        record.exc_info = None
+        record.exc_text = None
+    return True
+
+
 def run_crawl(outlets: Sequence[str] | None = None, **options: Any) -> list[int]:
     """Crawl the outlets (all enabled ones by default); returns the crawl_runs ids."""
     from scrapy.crawler import CrawlerProcess
@@ -117,5 +130,8 @@ def run_crawl(outlets: Sequence[str] | None = None, **options: Any) -> list[int]
         crawler = process.create_crawler(name)
         crawlers.append(crawler)
         process.crawl(crawler, since=since.isoformat() if since else None)
+    if settings.get("LOG_LEVEL") != "DEBUG":
+        for handler in root.handlers:  # the one Scrapy installed for the crawlers
+            handler.addFilter(one_line_errors)
     process.start()
     return [c.stats.get_value("monitor/run_id") for c in crawlers if c.stats]

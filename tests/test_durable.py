@@ -74,3 +74,61 @@ def test_failed_page_is_retried_up_to_the_cap_then_listed(
     assert [(r["url"], r["state"], r["reason"]) for r in listed] == [
         (canonical, "gave up", "HTTP 500")
     ]
+
+
+@pytest.mark.slow
+def test_killed_one_off_crawl_is_closed_by_the_next_command(simulator, db_url: str):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from sqlalchemy import select
+
+    from storage.models import CrawlRun
+    from tests.conftest import ROOT
+
+    cmd = [sys.executable, "-m", "monitor", "crawl", "mehr", "--db", db_url]
+    proc = subprocess.Popen(
+        [*cmd, "--mirror", simulator.url, "--quiet"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    engine = create_engine(db_url)
+    deadline = time.monotonic() + 60
+    running = None
+    while running is None and time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with Session(engine) as s:
+                running = s.scalar(select(CrawlRun.id).where(CrawlRun.status == "running"))
+        except Exception:  # the store is still being created
+            pass
+        time.sleep(0.05)  # polling for a state, not timing an assertion
+    assert running is not None, "the crawl never opened its run"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    engine.dispose()
+    (row,) = json.loads(run_monitor("runs", "--db", db_url, "-f", "json").stdout)
+    assert row["status"] == "interrupted"
+    assert "gone" in row["failures"][-1]["reason"]
+
+
+@pytest.mark.slow
+def test_crawl_exits_nonzero_with_one_line_when_a_run_failed(db_url: str):
+    proc = run_monitor(
+        "crawl",
+        "mehr",
+        "--db",
+        db_url,
+        "--mirror",
+        "http://127.0.0.1:9",
+        "--quiet",
+        "--set",
+        "RETRY_TIMES=0",
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines()[-1] == "error: crawl failed: mehr (failed)"
+    assert "Traceback" not in proc.stderr
