@@ -54,3 +54,29 @@ def test_cli_reports_a_bad_outlets_file_in_one_line(tmp_path: Path, db_url: str)
     assert proc.returncode != 0
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "catchup_pages" in lines[0], proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (("recheck", "--threshold", "5"), "--threshold"),
+        (("runs", "--limit", "99999999999999999999"), "--limit"),
+        (("runs", "--limit", "-1"), "--limit"),
+        (("run", "--every", "-1"), "--every"),
+        (("crawl", "--set", "nonsense"), "--set"),
+        (("crawl", "--set", "TELNETCONSOLE_ENABLED=1"), "telnet"),
+    ],
+)
+def test_bad_command_line_values_are_one_line_errors(db_url: str, args, option):
+    proc = run_monitor(*args, "--db", db_url, check=False)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and option in lines[0] and "unexpected" not in lines[0], proc.stderr
+
+
+def test_crawls_have_no_telnet_console():
+    from monitor.crawl import crawl_settings
+
+    for mirror in (None, "http://127.0.0.1:8800"):
+        settings = crawl_settings(db="sqlite:///:memory:", mirror=mirror)
+        assert settings.getbool("TELNETCONSOLE_ENABLED") is False

@@ -80,6 +80,8 @@ def parse_settings(pairs: list[str]) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip() or not key.strip().replace("_", "").isalnum():
             raise UserError(f"--set wants KEY=VALUE, not {pair!r}")
+        if key.strip().upper().startswith("TELNETCONSOLE"):
+            raise UserError("--set cannot enable the telnet console: crawls have no remote control")
         out[key.strip().upper()] = value
     return out
 
@@ -133,17 +135,26 @@ def run(
     mirror: MirrorOpt = None,
     outlets: OutletsOpt = None,
     every: Annotated[
-        float | None, typer.Option(help="Crawl every N seconds, overriding all schedules.")
+        float | None,
+        typer.Option(
+            min=1.0, max=86400.0 * 365, help="Crawl every N seconds, overriding all schedules."
+        ),
     ] = None,
     outlet: Annotated[
         list[str] | None, typer.Option("--outlet", help="Only these outlets.")
     ] = None,
     log_file: Annotated[str | None, typer.Option(help="Also log to this rotating file.")] = None,
     grace: Annotated[
-        float, typer.Option(help="Seconds a running crawl gets to finish on SIGTERM.")
+        float,
+        typer.Option(
+            min=0.0, max=86400.0, help="Seconds a running crawl gets to finish on SIGTERM."
+        ),
     ] = 30.0,
     time_limit: Annotated[
-        float, typer.Option(help="Seconds one crawl may run before it is stopped.")
+        float,
+        typer.Option(
+            min=1.0, max=86400.0 * 7, help="Seconds one crawl may run before it is stopped."
+        ),
     ] = 1800.0,
 ) -> None:
     """Run the scheduler daemon: every outlet on its own schedule until SIGTERM.
@@ -172,7 +183,9 @@ def demo(
         str | None,
         typer.Option(help="Crawl this running mirror instead of starting the simulator."),
     ] = None,
-    port: Annotated[int, typer.Option(help="Simulator port (0 = any free port).")] = 0,
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, help="Simulator port (0 = any free port).")
+    ] = 0,
     corpus: CorpusOpt = None,
 ) -> None:
     """Start the outlet simulator, crawl every outlet through it, and show what was stored.
@@ -204,7 +217,7 @@ def demo(
 
 @app.command()
 def simulate(
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8800,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port on 127.0.0.1.")] = 8800,
     corpus: CorpusOpt = None,
 ) -> None:
     """Serve the local outlet simulator until Ctrl-C.

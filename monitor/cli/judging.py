@@ -70,7 +70,10 @@ def recheck(
     db: DbOpt = None,
     outlets: OutletsOpt = None,
     threshold: Annotated[
-        float | None, typer.Option(help="Near-duplicate threshold to try (default: the built-in).")
+        float | None,
+        typer.Option(
+            min=0.0, max=1.0, help="Near-duplicate threshold to try, 0–1 (default: the built-in)."
+        ),
     ] = None,
     relevance: Annotated[
         bool, typer.Option("--relevance", help="Re-judge kept pages with the current model.")
