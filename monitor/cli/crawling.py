@@ -93,7 +93,7 @@ def failed_runs(db: str, ids: list[int], asked: list[str] | None) -> str:
 
     from storage.models import CrawlRun
 
-    with Session(connect(db)) as session:
+    with Session(store(db)) as session:
         runs = session.scalars(select(CrawlRun).where(CrawlRun.id.in_([i for i in ids if i])))
         bad = [f"{r.outlet} ({r.status})" for r in runs if r.status in ("failed", "interrupted")]
         recorded = {r.outlet for r in session.scalars(select(CrawlRun).where(CrawlRun.id.in_(ids)))}
