@@ -172,8 +172,9 @@ class KnownArticlesMiddleware:
             rows = due(pending_for(session, self.outlet))
             session.expunge_all()
         resumed = []
+        resume = getattr(spider, "resume_request", None)
         for row in rows:
-            req = spider.resume_request(row) if hasattr(spider, "resume_request") else None
+            req = resume(row) if resume is not None else None
             if req is not None:
                 resumed.append(req)
         if resumed and self.crawler.stats is not None:
