@@ -82,3 +82,18 @@ def test_crawls_have_no_telnet_console():
     for mirror in (None, "http://127.0.0.1:8800"):
         settings = crawl_settings(db="sqlite:///:memory:", mirror=mirror)
         assert settings.getbool("TELNETCONSOLE_ENABLED") is False
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("/dev/zero", "not a regular file"),
+        ("https://elsewhere.example/news/1", "not on a configured outlet's domain"),
+        ("https://www.mehrnews.com:8443/news/1", "not on a configured outlet's domain"),
+    ],
+)
+def test_check_reads_only_outlet_urls_and_regular_files(db_url: str, source: str, message: str):
+    proc = run_monitor("check", source, "--db", db_url, check=False)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], proc.stderr
