@@ -8,6 +8,7 @@ irrelevant, failed), which is what lets a second crawl skip pages it already rea
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -247,3 +249,26 @@ class PendingUrl(Base):
     discovered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Backoff after a failure: not requested again before this time.
     not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+def _fit_lengths(mapper: Any, connection: Any, target: Any) -> None:
+    """Values pages send may be longer than a column allows (an author meta of 5,000
+    characters): PostgreSQL would refuse the row, SQLite would keep it whole. Both now keep
+    the row with the value cut to the column's length, ending in "…", and log a note. Keys
+    and unique columns are left alone: cutting them would change what the row is."""
+    for column in mapper.columns:
+        length = getattr(column.type, "length", None)
+        if not length or column.primary_key or column.unique or not column.key:
+            continue
+        value = getattr(target, column.key, None)
+        if isinstance(value, str) and len(value) > length:
+            setattr(target, column.key, value[: length - 1] + "…")
+            _log.warning(
+                "%s.%s cut from %d to %d characters", mapper.local_table, column.key,
+                len(value), length,
+            )  # fmt: skip
+
+
+_log = logging.getLogger(__name__)
+event.listen(Base, "before_insert", _fit_lengths, propagate=True)
+event.listen(Base, "before_update", _fit_lengths, propagate=True)
