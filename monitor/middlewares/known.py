@@ -153,12 +153,13 @@ class KnownArticlesMiddleware:
                 canonical, lastmod = r.meta["canonical_url"], r.meta.get("lastmod")
                 found.append(Discovery(r.url, "article", canonical, lastmod, meta))
             elif r.meta.get("listing_next"):
-                meta = {"template": r.meta["template"], "page": r.meta["page"], "source": source}
+                template, page = r.meta.get("template", r.url), r.meta.get("page", 1)
+                meta = {"template": template, "page": page, "source": source}
                 found.append(Discovery(r.url, "listing", meta=meta))
         # The response's own pending row is done once read, if it was a listing page (an
         # article's row waits for its verdict; an errback's output also passes through here).
         done = [source] if source and source in self.listings_read else []
-        if not found and not done:
+        if (not found and not done) or not self.outlet:  # not opened on a spider: no store
             return
         with Session(connect(self.db_url)) as session:
             drop_pending(session, done)
