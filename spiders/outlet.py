@@ -257,6 +257,15 @@ class OutletSpider(Spider):
             refetch=bool(response.meta.get("refetch")),
         )
 
+    def _stopping(self) -> bool:
+        """Whether the crawl is being shut down (SIGTERM, time limit): requests cut off then
+        are not failures of their pages."""
+        engine = getattr(self.crawler, "engine", None)
+        slot = getattr(engine, "_slot", None)
+        return engine is not None and (
+            not engine.running or (slot is not None and slot.closing is not None)
+        )
+
     def failed(self, failure: Failure) -> None:
         """Errback: a request that could not be completed is a recorded failure, not a crash."""
         if failure.check(NotModified):
@@ -272,6 +281,8 @@ class OutletSpider(Spider):
         if request.meta.get("parent"):
             self.blocked_sources.add(request.meta["parent"])
         canonical = request.meta.get("canonical_url")
+        if canonical and self._stopping():
+            return  # cut off by a shutdown, not the page's fault: it stays pending, no attempt used
         if canonical:  # an article: its verdict is the failure, counted against its attempts
             record_url_failure(self.settings.get("MONITOR_DB"), canonical, self.outlet.key, reason)
         elif request.meta.get("listing_next") or "template" in request.meta:
