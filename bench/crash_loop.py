@@ -192,10 +192,15 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--max-after", type=float, default=8.0)
     ap.add_argument("--postgres", help="Admin URL of a PostgreSQL server to repeat the loop on.")
+    ap.add_argument("--skip-sqlite", action="store_true", help="Only the PostgreSQL loop.")
     args = ap.parse_args()
     outlets = args.outlets.split(",")
     with tempfile.TemporaryDirectory() as tmp:
-        runs = [("sqlite", f"sqlite:///{tmp}/ref.db", f"sqlite:///{tmp}/crash.db")]
+        runs = (
+            []
+            if args.skip_sqlite
+            else [("sqlite", f"sqlite:///{tmp}/ref.db", f"sqlite:///{tmp}/crash.db")]
+        )
         if args.postgres:
             runs.append(("postgresql", *_pg_databases(args.postgres)))
         for name, ref, db in runs:
@@ -223,6 +228,8 @@ def main() -> None:
                 print("  lost:", url)
             for url in r["unjudged"][:10]:
                 print("  never judged:", url)
+            if name == "postgresql":
+                _drop_databases(args.postgres, ref, db)
 
 
 def _pg_databases(admin: str) -> tuple[str, str]:
@@ -236,6 +243,18 @@ def _pg_databases(admin: str) -> tuple[str, str]:
             conn.execute(f'CREATE DATABASE "{n}"')
     base = admin.rsplit("/", 1)[0]
     return f"{base}/{names[0]}", f"{base}/{names[1]}"
+
+
+def _drop_databases(admin: str, *urls: str) -> None:
+    import psycopg
+
+    from storage.db import _READY
+
+    for engine in _READY.values():
+        engine.dispose()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        for url in urls:
+            conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[-1]}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

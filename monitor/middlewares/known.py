@@ -85,6 +85,7 @@ class KnownArticlesMiddleware:
         stats = self.crawler.stats
         with Session(connect(self.db_url)) as session:
             result = resolve(session, self.outlet, self.max_attempts, self.backoff)
+            drop_pending(session, self.listings_read)  # read in this run, whichever request did
             if reason == "finished":
                 for row in result.unjudged:
                     if row.canonical_url in self.scheduled:
@@ -152,7 +153,7 @@ class KnownArticlesMiddleware:
                 meta = {"feed_title": r.meta.get("feed_title"), "source": source}
                 canonical, lastmod = r.meta["canonical_url"], r.meta.get("lastmod")
                 found.append(Discovery(r.url, "article", canonical, lastmod, meta))
-            elif r.meta.get("listing_next"):
+            elif r.meta.get("listing_next") and r.url not in self.listings_read:
                 template, page = r.meta.get("template", r.url), r.meta.get("page", 1)
                 meta = {"template": template, "page": page, "source": source}
                 found.append(Discovery(r.url, "listing", meta=meta))
