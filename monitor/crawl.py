@@ -76,16 +76,37 @@ SINCE_MARGIN = timedelta(hours=1)
 
 
 def last_success(db: str, outlet: str) -> datetime | None:
-    """Start of the outlet's last crawl that finished, less a margin: sitemap entries older
-    than this cannot hold anything new."""
+    """Start of the outlet's last crawl that finished with every listed article judged, less a
+    margin: sitemap entries older than this cannot hold anything new.
+
+    A run that left articles without a verdict or held back validators does not move this
+    watermark (its stats say so), so an interrupted or incomplete crawl costs no articles.
+    """
     with Session(connect(db)) as session:
-        started = session.scalar(
-            select(CrawlRun.started_at)
+        runs = session.execute(
+            select(CrawlRun.started_at, CrawlRun.stats)
             .where(CrawlRun.outlet == outlet, CrawlRun.status.in_(("ok", "partial")))
             .order_by(CrawlRun.started_at.desc())
-            .limit(1)
-        )
-    return started - SINCE_MARGIN if started else None
+            .limit(50)
+        ).all()
+    for started, stats in runs:
+        stats = stats or {}
+        if not stats.get("monitor/unresolved") and not stats.get("monitor/validators_held"):
+            return started - SINCE_MARGIN
+    return None
+
+
+def one_line_errors(record: logging.LogRecord) -> bool:
+    """Log filter: a crawl's errors are one line each (the exception's last line appended),
+    never a traceback; every failure is also recorded with its reason in the run and in
+    ``seen_urls``. Set ``LOG_LEVEL=DEBUG`` to keep tracebacks for debugging."""
+    if record.exc_info and record.exc_info[1] is not None:
+        exc = record.exc_info[1]
+        record.msg = f"{record.getMessage()} [{type(exc).__name__}: {exc}]".replace("\n", " ")
+        record.args = None
+        record.exc_info = None
+        record.exc_text = None
+    return True
 
 
 def run_crawl(outlets: Sequence[str] | None = None, **options: Any) -> list[int]:
@@ -109,5 +130,8 @@ def run_crawl(outlets: Sequence[str] | None = None, **options: Any) -> list[int]
         crawler = process.create_crawler(name)
         crawlers.append(crawler)
         process.crawl(crawler, since=since.isoformat() if since else None)
+    if settings.get("LOG_LEVEL") != "DEBUG":
+        for handler in root.handlers:  # the one Scrapy installed for the crawlers
+            handler.addFilter(one_line_errors)
     process.start()
     return [c.stats.get_value("monitor/run_id") for c in crawlers if c.stats]

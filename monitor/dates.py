@@ -341,13 +341,20 @@ def _relative(s: str, now: datetime) -> datetime | None:
     if not m:
         return None
     n = int(m["n"]) if m["n"].isdigit() else _WORD_NUMBERS[m["n"]]
-    return (now - n * _RELATIVE_UNITS[m["unit"]]).astimezone(UTC)
+    try:
+        return (now - n * _RELATIVE_UNITS[m["unit"]]).astimezone(UTC)
+    except (OverflowError, ValueError):  # "1000000 روز قبل": before year 1, not a date
+        return None
 
 
 def to_jalali(dt: datetime) -> str:
-    """ "1402/09/14 18:23": Jalali date and Tehran time, ASCII digits (for logs and CSV)."""
-    local = to_tehran(dt)
-    j = jdatetime.datetime.fromgregorian(datetime=local.replace(tzinfo=None))
+    """ "1402/09/14 18:23": Jalali date and Tehran time, ASCII digits (for logs and CSV).
+    A date the Jalali calendar cannot express (before its epoch) is given in Gregorian."""
+    try:
+        local = to_tehran(dt)
+        j = jdatetime.datetime.fromgregorian(datetime=local.replace(tzinfo=None))
+    except (ValueError, OverflowError):
+        return f"{dt:%Y-%m-%d %H:%M}"
     return f"{j.year:04d}/{j.month:02d}/{j.day:02d} {local.hour:02d}:{local.minute:02d}"
 
 

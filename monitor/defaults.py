@@ -44,6 +44,9 @@ MONITOR_SEEDS: str | None = None
 MONITOR_KEEP_JUDGED_DAYS: int | None = None
 # Articles whose extraction failed are tried again on later runs, this many times in all.
 MONITOR_MAX_ATTEMPTS = 3
+# Seconds before a failed article is tried again, doubled after each further failure (at most
+# a day); within one crawl Scrapy's own retries handle transient errors.
+MONITOR_RETRY_BACKOFF = 600.0
 # Longest Retry-After (seconds) honoured from a 429/503; longer ones are capped.
 MONITOR_MAX_RETRY_AFTER = 300
 # What started the crawl: manual | scheduled | demo (recorded in crawl_runs).

@@ -43,16 +43,28 @@ _BOMS = (
 
 
 def _codec(label: str | None) -> str | None:
-    """A Python codec name for a charset label, or None when the label is unknown."""
+    """A Python codec name for a charset label, or None when the label is unknown or names no
+    text encoding an HTML page can be in (``rot13``, ``hex``, ``base64``, ``zlib``…; UTF-16
+    and UTF-32 without a byte-order mark, which no page served as HTML really uses)."""
     if not label:
         return None
     label = label.strip().strip("\"'").lower()
     label = _ALIASES.get(label, label)
     try:
-        return codecs.lookup(label).name
-    except LookupError:
+        info = codecs.lookup(label)
+    except (LookupError, ValueError, TypeError):
         logger.debug("unknown charset label %r", label)
         return None
+    if not getattr(info, "_is_text_encoding", True) or info.name.startswith(("utf-16", "utf-32")):
+        logger.debug("charset label %r is not an HTML text encoding", label)
+        return None
+    try:
+        "a".encode(info.name)
+        if b"<".decode(info.name) != "<":
+            return None  # not ASCII-compatible: HTML markup would not survive it
+    except Exception:
+        return None
+    return str(info.name)
 
 
 def charset_from_header(content_type: str | None) -> str | None:
@@ -102,13 +114,35 @@ def detect_encoding(body: bytes) -> str:
     return "utf-8"
 
 
+def _strict_utf8(body: bytes) -> bool:
+    """Valid UTF-8 with at least one multi-byte sequence: near proof that a page is UTF-8,
+    since Persian windows-1256 text is almost never valid UTF-8 by accident."""
+    if body.isascii():
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def decode_html(body: bytes, declared: str | None = None) -> str:
-    """HTML bytes as text: declared charset, then meta charset, then detection.
+    """HTML bytes as text: declared charset, then meta charset, then detection. Never raises.
 
     ``declared`` is the HTTP charset (a bare label such as ``"windows-1256"`` or a whole
-    ``Content-Type`` value). A declared UTF-8 that the bytes contradict badly is overruled
-    by detection, because servers that say UTF-8 by default are common. Never raises.
+    ``Content-Type`` value). A label is trusted only when the bytes agree with it: bytes that
+    are valid UTF-8 (with non-ASCII text) are read as UTF-8 whatever the label says; a label
+    the bytes do not decode under cleanly is cross-checked against the meta tag and detection;
+    unknown and non-text labels fall back to detection.
     """
+    try:
+        return _decode(body, declared)
+    except Exception:  # a codec misbehaving on odd input must not lose the page
+        logger.debug("decoding failed; reading as UTF-8 with replacements", exc_info=True)
+        return bytes(body or b"").decode("utf-8", errors="replace")
+
+
+def _decode(body: bytes, declared: str | None) -> str:
     if not body:
         return ""
     if declared and "=" in declared:
@@ -116,17 +150,19 @@ def decode_html(body: bytes, declared: str | None = None) -> str:
     for bom, name in _BOMS:
         if body.startswith(bom):
             return body.decode(name, errors="replace")
+    if _strict_utf8(body):
+        return body.decode("utf-8")
     candidates = [_codec(declared), _codec(sniff_meta_charset(body))]
     for codec in candidates:
         if codec is None:
             continue
-        if codec.replace("_", "-") in ("utf-8", "utf8"):
-            try:
-                return body.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                if detect_encoding(body) == "cp1256":
-                    logger.info("declared utf-8 but bytes look like windows-1256 (%s)", exc.reason)
-                    return body.decode("cp1256", errors="replace")
-                return body.decode("utf-8", errors="replace")
-        return body.decode(codec, errors="replace")
-    return body.decode(detect_encoding(body), errors="replace")
+        try:
+            return body.decode(codec)  # clean under the label: trust it
+        except UnicodeDecodeError:
+            continue
+    guess = detect_encoding(body)
+    if guess == "utf-8":
+        # Neither clean UTF-8 nor Arabic-looking: the first usable label, else UTF-8.
+        guess = next((c for c in candidates if c), "utf-8")
+    logger.info("charset %r does not fit the bytes; read as %s", declared, guess)
+    return body.decode(guess, errors="replace")

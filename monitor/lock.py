@@ -68,7 +68,26 @@ def instance_lock(db: str) -> Iterator[None]:
 
 
 def daemon_running(db: str) -> bool:
-    """Whether a daemon holds this database's lock now (taken and released at once if free)."""
+    """Whether a daemon holds this database's lock now. Read-only: on SQLite the lock file is
+    opened for reading and probed with a shared lock (no write access needed, nothing created),
+    so ``status`` works on a store the user may only read."""
+    url = make_url(db)
+    if url.drivername.startswith("sqlite"):
+        if not url.database or url.database == ":memory:":
+            return False
+        path = Path(url.database).expanduser().resolve()
+        lock_path = path.with_name(path.name + ".lock")
+        try:
+            fh = open(lock_path)  # noqa: SIM115
+        except OSError:  # no lock file: no daemon ever ran here (or we may not read it)
+            return False
+        with fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except OSError:
+                return True
+            fcntl.flock(fh, fcntl.LOCK_UN)
+            return False
     try:
         with instance_lock(db):
             return False

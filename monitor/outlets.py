@@ -120,6 +120,65 @@ def _read(path: Path) -> dict[str, Any]:
         raise OutletConfigError(f"outlet file {path} is not valid TOML: {exc}") from exc
 
 
+_STR_KEYS = {
+    "name", "name_fa", "article_pattern", "canonical", "listing_links", "title_selector",
+    "body_selector", "date_selector", "language",
+}  # fmt: skip
+_URL_LISTS = {"feeds", "sitemaps", "listings"}
+_INT_KEYS = {"listing_pages": (1, 1000), "catchup_pages": (0, 1000)}
+_HOST = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def _check(key: str, data: Mapping[str, Any], sched: Any) -> None:
+    """Every value of one outlet, checked before use: a wrong type or value is a one-line
+    error naming the outlet and the key, never a silent surprise (a string where a list
+    belongs would be split into characters; no domains would let the crawler go anywhere)."""
+
+    def bad(name: str, why: str) -> OutletConfigError:
+        return OutletConfigError(f"outlet {key!r}: {name} {why}")
+
+    for name, value in data.items():
+        if name in _STR_KEYS and value is not None and not isinstance(value, str):
+            raise bad(name, f"must be a string, not {type(value).__name__}")
+        listed = isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+        if name in _TUPLE_KEYS and not listed:
+            raise bad(name, f"must be a list of strings, not {value!r}"[:200])
+        if name in _INT_KEYS:
+            low, high = _INT_KEYS[name]
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise bad(name, f"must be a whole number from {low} to {high}, not {value!r}")
+        if name == "enabled" and not isinstance(value, bool):
+            raise bad(name, f"must be true or false, not {value!r}")
+        if name in _URL_LISTS:
+            for url in value:
+                if not url.startswith(("http://", "https://")):
+                    raise bad(name, f"has a URL that is not http(s): {url!r}")
+    domains = data.get("domains") or []
+    if not domains:
+        raise bad("domains", "must list at least one domain (the crawler fetches nothing else)")
+    for d in domains:
+        if not _HOST.match(d.lower()):
+            raise bad("domains", f"has {d!r}, which is not a host name")
+    if not isinstance(sched, Mapping):
+        raise bad("schedule", f"must be a table, not {sched!r}")
+    interval, cron, jitter = sched.get("interval"), sched.get("cron"), sched.get("jitter", 0)
+    if interval is not None and (
+        isinstance(interval, bool) or not isinstance(interval, int) or interval < 1
+    ):
+        raise bad("schedule.interval", f"must be whole seconds, at least 1, not {interval!r}")
+    if isinstance(jitter, bool) or not isinstance(jitter, int) or jitter < 0:
+        raise bad("schedule.jitter", f"must be whole seconds, not {jitter!r}")
+    if cron is not None:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(str(cron))
+        except (ValueError, TypeError) as exc:
+            raise bad(
+                "schedule.cron", f"is not a valid cron expression: {cron!r} ({exc})"
+            ) from None
+
+
 def _build(key: str, raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> Outlet:
     data = _merge(dict(defaults), raw)
     # Boilerplate and drop selectors add to the defaults rather than replace them.
@@ -130,6 +189,7 @@ def _build(key: str, raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> Out
     if missing:
         raise OutletConfigError(f"outlet {key!r} lacks {', '.join(missing)}")
     sched = data.pop("schedule", {}) or {}
+    _check(key, data, sched)
     kwargs = {k: (tuple(v) if k in _TUPLE_KEYS else v) for k, v in data.items()}
     kwargs.setdefault("name_fa", kwargs["name"])
     try:

@@ -5,14 +5,37 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 FORMATS = ("table", "json", "jsonl", "csv")
+
+# Terminal escape sequences (CSI, OSC such as window titles and hyperlinks, other ESC pairs)
+# and the remaining C0/C1 control characters; newlines and tabs are kept.
+_CONTROL = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves, screen clears
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: titles, OSC 8 links
+    r"|\x1b[@-_]?"  # other two-byte escapes, or a lone ESC
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"
+)
+
+
+def plain(value: Any) -> str:
+    """Stored (untrusted) text made safe for a terminal: control characters and escape
+    sequences removed. Rich markup is not touched here; ``safe`` makes it inert."""
+    return _CONTROL.sub("", "" if value is None else str(value))
+
+
+def safe(value: Any) -> Text:
+    """A rich ``Text`` of untrusted text: printed literally (``[/x]``, ``[link=…]`` are just
+    characters), without control characters. Use it for anything that came from a page."""
+    return Text(plain(value))
 
 
 def iso(dt: datetime | None) -> str | None:
@@ -36,6 +59,23 @@ def _default(value: Any) -> Any:
 
 def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=_default)
+
+
+def say(console: Console) -> Any:
+    """A printer for lines built from untrusted text: each part is a string or a
+    ``(string, style)`` pair; nothing in the strings is read as markup or reaches the
+    terminal as a control character."""
+
+    def _print(*parts: str | tuple[str, str]) -> None:
+        text = Text()
+        for part in parts:
+            if isinstance(part, tuple):
+                text.append(plain(part[0]), style=part[1])
+            else:
+                text.append(plain(part))
+        console.print(text)
+
+    return _print
 
 
 def emit(
@@ -65,11 +105,11 @@ def emit(
             writer.writerow({k: _cell(row.get(k)) for k in columns})
         print(buf.getvalue(), end="")
     else:
-        table = Table(title=title, show_lines=False)
+        table = Table(title=safe(title) if title else None, show_lines=False)
         for col in columns:
-            table.add_column(col)
+            table.add_column(safe(col))
         for row in rows:
-            table.add_row(*(_cell(row.get(c)) for c in columns))
+            table.add_row(*(safe(_cell(row.get(c))) for c in columns))
         console.print(table)
 
 

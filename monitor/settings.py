@@ -45,6 +45,8 @@ SPIDER_MIDDLEWARES = {
 DOWNLOADER_MIDDLEWARES = {
     "monitor.middlewares.conditional.ConditionalGetMiddleware": 560,
     "monitor.middlewares.retry_after.RetryAfterMiddleware": 545,
+    # After decompression (590), before meta refresh (580) reads the text: bad labels go.
+    "monitor.middlewares.charset.CharsetLabelMiddleware": 585,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
 }
 # The mirror (simulator) switch lives below every middleware, in the download handler.

@@ -21,7 +21,7 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
-from monitor.failures import record_failure
+from monitor.failures import forget_pending, record_failure, record_url_failure
 from monitor.items import PageItem
 from monitor.middlewares.conditional import NotModified
 from monitor.outlets import Outlet
@@ -50,6 +50,14 @@ def readable_url(url: str) -> str:
     return urlunsplit(parts._replace(path=unquote(parts.path)))
 
 
+def strip_junk(body: bytes) -> tuple[bytes, int]:
+    """The body without leading NUL bytes and blanks (seen before real feeds and sitemaps),
+    and how many junk bytes were dropped (blanks alone are not junk)."""
+    stripped = body.lstrip(b"\0 \t\r\n")
+    dropped = len(body) - len(stripped)
+    return stripped, (dropped if b"\0" in body[:dropped] else 0)
+
+
 def feed_entries(body: bytes) -> tuple[list[dict[str, str | None]], str | None]:
     """Links, titles and dates of an RSS 2.0 or Atom feed, and what was wrong with it.
 
@@ -57,14 +65,20 @@ def feed_entries(body: bytes) -> tuple[list[dict[str, str | None]], str | None]:
     parser gets: a broken item must not cost the good ones.
     """
     problem = None
+    body, junk = strip_junk(body)
+    if junk:
+        problem = f"feed starts with {junk} junk byte(s) (read past them)"
     try:
         root = etree.fromstring(
-            body, parser=etree.XMLParser(resolve_entities=False, no_network=True)
+            body, parser=etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
         )
     except etree.XMLSyntaxError as exc:
         problem = f"malformed feed: {exc}"
         parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
-        root = etree.fromstring(body, parser=parser) if body.strip() else None
+        try:
+            root = etree.fromstring(body, parser=parser) if body.strip() else None
+        except etree.XMLSyntaxError:
+            root = None
     if root is None:
         return [], problem or "empty feed"
     entries = []
@@ -100,6 +114,8 @@ class OutletSpider(Spider):
         # Sitemap entries older than the last successful run cannot hold anything new.
         self.since = parse_when(since)
         self.catchup_pages = int(catchup) if catchup else self.outlet.catchup_pages
+        # Listings whose validators must not advance: a child sitemap of theirs failed.
+        self.blocked_sources: set[str] = set()
 
     async def start(self) -> AsyncIterator[Request]:
         now = datetime.now(UTC)
@@ -129,6 +145,21 @@ class OutletSpider(Spider):
             meta={"canonical_url": canonical, **meta},
         )
 
+    def resume_request(self, row: Any) -> Request | None:
+        """A request for a pending row left by an earlier, unfinished run (``storage.pending``).
+
+        Listing pages are fetched without validators: their articles were never read.
+        """
+        meta = row.meta or {}
+        if row.kind == "listing":
+            return Request(
+                row.url,
+                callback=self.parse_listing,
+                errback=self.failed,
+                meta={"template": meta.get("template", row.url), "page": meta.get("page", 1)},
+            )
+        return self.article_request(row.url, feed_title=meta.get("feed_title"), lastmod=row.lastmod)
+
     def parse_feed(self, response: Response) -> Iterator[Request]:
         self.crawler.stats.inc_value("monitor/sources_ok")
         entries, problem = feed_entries(response.body)
@@ -145,11 +176,24 @@ class OutletSpider(Spider):
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         body = response.body
         if body[:2] == b"\x1f\x8b":
-            body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
+            try:
+                body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
+            except Exception as exc:  # over the size limit, or not really gzip
+                record_failure(self.crawler.stats, response.url, f"sitemap gzip: {exc}")
+                if response.meta.get("parent"):
+                    self.blocked_sources.add(response.meta["parent"])
+                return
+        body, junk = strip_junk(body)
+        if junk:
+            record_failure(self.crawler.stats, response.url, f"sitemap starts with {junk} NUL(s)")
         try:
             sitemap = Sitemap(body)
+            if sitemap.type not in ("urlset", "sitemapindex"):
+                raise ValueError(sitemap.type)
         except Exception:  # lxml raises several types on garbage
             record_failure(self.crawler.stats, response.url, "sitemap is not XML")
+            if response.meta.get("parent"):
+                self.blocked_sources.add(response.meta["parent"])
             return
         self.crawler.stats.inc_value("monitor/sources_ok")
         for entry in sitemap:
@@ -158,8 +202,10 @@ class OutletSpider(Spider):
                 continue
             lastmod = parse_when(entry.get("lastmod"))
             if sitemap.type == "sitemapindex":
-                if self.since is None or lastmod is None or lastmod >= self.since:
-                    yield self._discovery(loc, self.parse_sitemap)
+                if loc == response.url:
+                    record_failure(self.crawler.stats, loc, "sitemap index lists itself")
+                elif self.since is None or lastmod is None or lastmod >= self.since:
+                    yield self._discovery(loc, self.parse_sitemap, parent=response.url)
                 continue
             if self.since and lastmod and lastmod < self.since:
                 self.crawler.stats.inc_value("monitor/skipped/old")
@@ -211,6 +257,15 @@ class OutletSpider(Spider):
             refetch=bool(response.meta.get("refetch")),
         )
 
+    def _stopping(self) -> bool:
+        """Whether the crawl is being shut down (SIGTERM, time limit): requests cut off then
+        are not failures of their pages."""
+        engine = getattr(self.crawler, "engine", None)
+        slot = getattr(engine, "_slot", None)
+        return engine is not None and (
+            not engine.running or (slot is not None and slot.closing is not None)
+        )
+
     def failed(self, failure: Failure) -> None:
         """Errback: a request that could not be completed is a recorded failure, not a crash."""
         if failure.check(NotModified):
@@ -223,3 +278,12 @@ class OutletSpider(Spider):
             else f"{failure.type.__name__}: {failure.getErrorMessage()}"
         )
         record_failure(self.crawler.stats, request.url, reason)
+        if request.meta.get("parent"):
+            self.blocked_sources.add(request.meta["parent"])
+        canonical = request.meta.get("canonical_url")
+        if canonical and self._stopping():
+            return  # cut off by a shutdown, not the page's fault: it stays pending, no attempt used
+        if canonical:  # an article: its verdict is the failure, counted against its attempts
+            record_url_failure(self.settings.get("MONITOR_DB"), canonical, self.outlet.key, reason)
+        elif request.meta.get("listing_next") or "template" in request.meta:
+            forget_pending(self.settings.get("MONITOR_DB"), request.url)

@@ -17,6 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 
@@ -105,5 +106,64 @@ def connect(url: str | None = None) -> Engine:
         raise
     except Exception as exc:
         raise StoreError(f"cannot open database {engine.url!r}: {exc}".splitlines()[0]) from exc
+    close_dead_runs(engine)
     _READY[url] = engine
     return engine
+
+
+def _pid_gone(pid: int | None) -> bool:
+    """Whether the process is certainly gone from this machine (a zombie counts as gone)."""
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state in ("Z", "X")
+
+
+def close_dead_runs(engine: Engine) -> int:
+    """Mark ``running`` crawl rows whose process is gone as ``interrupted``, so a killed one-off
+    crawl is closed by the next command that opens the store (not only by a daemon start).
+
+    Only on SQLite, whose file lives on this machine with its crawl processes; a PostgreSQL
+    store may be shared by hosts whose pids we cannot see (the daemon repairs those). A store
+    opened read-only is left as it is.
+    """
+    from sqlalchemy import select
+
+    from storage.models import CrawlRun, utcnow
+
+    if engine.dialect.name != "sqlite":
+        return 0
+    try:
+        with Session(engine) as session:
+            dead = [
+                run
+                for run in session.scalars(select(CrawlRun).where(CrawlRun.status == "running"))
+                if _pid_gone(run.pid)
+            ]
+            for run in dead:
+                run.status = "interrupted"
+                run.finished_at = run.finished_at or utcnow()
+                run.failures = [
+                    *(run.failures or []),
+                    {"url": "", "reason": f"crawl process {run.pid} gone before it finished"},
+                ]
+            if dead:
+                session.commit()
+                log.warning("closed %d crawl run(s) whose process was gone", len(dead))
+            return len(dead)
+    except Exception as exc:  # read-only store, locked file: reading still works
+        log.debug("could not close dead runs: %s", exc)
+        return 0
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)

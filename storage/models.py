@@ -8,6 +8,7 @@ irrelevant, failed), which is what lets a second crawl skip pages it already rea
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -228,3 +230,45 @@ class CrawlRun(Base):
     blocked: Mapped[int] = mapped_column(Integer, default=0)
     failures: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class PendingUrl(Base):
+    """Work a crawl found but has not finished: an article not yet judged, a listing page not
+    yet read. Written before the request goes out, deleted once the URL has a verdict (or its
+    attempts are used up), so a killed crawl's discoveries are the next run's first work."""
+
+    __tablename__ = "pending_urls"
+
+    url: Mapped[str] = mapped_column(String(2000), primary_key=True)
+    outlet: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="article")  # article | listing
+    canonical_url: Mapped[str | None] = mapped_column(String(1000))
+    lastmod: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Request meta the callback needs (feed title, listing template and page number).
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    discovered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Backoff after a failure: not requested again before this time.
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+def _fit_lengths(mapper: Any, connection: Any, target: Any) -> None:
+    """Values pages send may be longer than a column allows (an author meta of 5,000
+    characters): PostgreSQL would refuse the row, SQLite would keep it whole. Both now keep
+    the row with the value cut to the column's length, ending in "…", and log a note. Keys
+    and unique columns are left alone: cutting them would change what the row is."""
+    for column in mapper.columns:
+        length = getattr(column.type, "length", None)
+        if not length or column.primary_key or column.unique or not column.key:
+            continue
+        value = getattr(target, column.key, None)
+        if isinstance(value, str) and len(value) > length:
+            setattr(target, column.key, value[: length - 1] + "…")
+            _log.warning(
+                "%s.%s cut from %d to %d characters", mapper.local_table, column.key,
+                len(value), length,
+            )  # fmt: skip
+
+
+_log = logging.getLogger(__name__)
+event.listen(Base, "before_insert", _fit_lengths, propagate=True)
+event.listen(Base, "before_update", _fit_lengths, propagate=True)

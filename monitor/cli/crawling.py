@@ -13,6 +13,7 @@ from monitor.cli.base import (
     FormatOpt,
     MirrorOpt,
     OutletsOpt,
+    UserError,
     app,
     check_format,
     db_url,
@@ -44,12 +45,17 @@ def crawl(
     trigger: Annotated[str, typer.Option(help="Recorded in crawl_runs.")] = "manual",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no table.")] = False,
     fmt: FormatOpt = "table",
+    setting: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="A Scrapy setting for this crawl, KEY=VALUE (repeatable)."),
+    ] = None,
 ) -> None:
-    """Crawl outlets once and print what each one gave.
+    """Crawl outlets once and print what each one gave; exit 1 if any outlet's run failed.
 
     Example: monitor crawl mehr tasnim --mirror http://127.0.0.1:8800
     """
     check_format(fmt)
+    extra = parse_settings(setting or [])
     ids = _crawl_with_progress(
         outlet,
         db=db_url(db),
@@ -57,9 +63,45 @@ def crawl(
         outlets_file=outlets,
         trigger=trigger,
         show=not quiet and fmt == "table",
+        **({"extra": extra} if extra else {}),
     )
     if not quiet:
         print_runs(db_url(db), ids, fmt, title="Crawl summary")
+    bad = failed_runs(db_url(db), ids, outlet)
+    if bad:
+        err.print(f"error: crawl failed: {bad}", markup=False, highlight=False)
+        raise typer.Exit(1)
+
+
+def parse_settings(pairs: list[str]) -> dict[str, str]:
+    """``--set KEY=VALUE`` pairs; a malformed one is a one-line usage error."""
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip() or not key.strip().replace("_", "").isalnum():
+            raise UserError(f"--set wants KEY=VALUE, not {pair!r}")
+        if key.strip().upper().startswith("TELNETCONSOLE"):
+            raise UserError("--set cannot enable the telnet console: crawls have no remote control")
+        out[key.strip().upper()] = value
+    return out
+
+
+def failed_runs(db: str, ids: list[int], asked: list[str] | None) -> str:
+    """One line naming the outlets whose run failed or was never recorded; '' when all ran."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from storage.models import CrawlRun
+
+    with Session(store(db)) as session:
+        runs = session.scalars(select(CrawlRun).where(CrawlRun.id.in_([i for i in ids if i])))
+        bad = [f"{r.outlet} ({r.status})" for r in runs if r.status in ("failed", "interrupted")]
+        recorded = {r.outlet for r in session.scalars(select(CrawlRun).where(CrawlRun.id.in_(ids)))}
+    missing = sorted(set(asked or []) - recorded) if asked else []
+    if not ids or None in ids:
+        missing = missing or ["a crawl whose run was not recorded"]
+    bad += [f"{m} (not recorded)" for m in missing]
+    return ", ".join(bad)
 
 
 def _crawl_with_progress(outlets: list[str] | None, *, show: bool, **options: Any) -> list[int]:
@@ -83,7 +125,8 @@ def _crawl_with_progress(outlets: list[str] | None, *, show: bool, **options: An
     )
     DISPLAYS["cli"] = progress
     with progress:
-        return run_crawl(outlets, log_level="ERROR", extra={"MONITOR_PROGRESS": "cli"}, **options)
+        extra = {**options.pop("extra", {}), "MONITOR_PROGRESS": "cli"}
+        return run_crawl(outlets, log_level="ERROR", extra=extra, **options)
 
 
 @app.command()
@@ -92,17 +135,26 @@ def run(
     mirror: MirrorOpt = None,
     outlets: OutletsOpt = None,
     every: Annotated[
-        float | None, typer.Option(help="Crawl every N seconds, overriding all schedules.")
+        float | None,
+        typer.Option(
+            min=1.0, max=86400.0 * 365, help="Crawl every N seconds, overriding all schedules."
+        ),
     ] = None,
     outlet: Annotated[
         list[str] | None, typer.Option("--outlet", help="Only these outlets.")
     ] = None,
     log_file: Annotated[str | None, typer.Option(help="Also log to this rotating file.")] = None,
     grace: Annotated[
-        float, typer.Option(help="Seconds a running crawl gets to finish on SIGTERM.")
+        float,
+        typer.Option(
+            min=0.0, max=86400.0, help="Seconds a running crawl gets to finish on SIGTERM."
+        ),
     ] = 30.0,
     time_limit: Annotated[
-        float, typer.Option(help="Seconds one crawl may run before it is stopped.")
+        float,
+        typer.Option(
+            min=1.0, max=86400.0 * 7, help="Seconds one crawl may run before it is stopped."
+        ),
     ] = 1800.0,
 ) -> None:
     """Run the scheduler daemon: every outlet on its own schedule until SIGTERM.
@@ -131,7 +183,9 @@ def demo(
         str | None,
         typer.Option(help="Crawl this running mirror instead of starting the simulator."),
     ] = None,
-    port: Annotated[int, typer.Option(help="Simulator port (0 = any free port).")] = 0,
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, help="Simulator port (0 = any free port).")
+    ] = 0,
     corpus: CorpusOpt = None,
 ) -> None:
     """Start the outlet simulator, crawl every outlet through it, and show what was stored.
@@ -163,7 +217,7 @@ def demo(
 
 @app.command()
 def simulate(
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8800,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port on 127.0.0.1.")] = 8800,
     corpus: CorpusOpt = None,
 ) -> None:
     """Serve the local outlet simulator until Ctrl-C.

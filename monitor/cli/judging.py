@@ -34,6 +34,9 @@ def check(
     outlets: OutletsOpt = None,
     mirror: MirrorOpt = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="json | jsonl")] = "json",
+    any_host: Annotated[
+        bool, typer.Option("--any-host", help="Allow URLs outside the configured outlets.")
+    ] = False,
 ) -> None:
     """Judge pages without storing them: extraction, relevance, duplicate of a seed or article.
 
@@ -45,6 +48,7 @@ def check(
     files = expand_paths(paths)
     if not files:
         raise UserError("no pages to check")
+    vet_sources(files, outlets, any_host)
     if url and len(files) > 1:
         raise UserError("--url names one page; give one file with it")
     failed = 0
@@ -59,6 +63,39 @@ def check(
         raise typer.Exit(1)
 
 
+def vet_sources(sources: list[str], outlets_file: str | None, any_host: bool) -> None:
+    """Refuse, in one line, what ``check`` must not read: a URL outside the configured outlets
+    (unless ``--any-host``), and anything but a regular file of at most ``MAX_BYTES`` (so
+    ``check /dev/zero`` or a FIFO cannot read forever)."""
+    import os
+    import stat
+    from urllib.parse import urlsplit
+
+    from monitor.checking import MAX_BYTES
+    from monitor.outlets import load_outlets, outlet_for_url
+
+    known = None
+    for source in sources:
+        if source.startswith(("http://", "https://")):
+            if any_host:
+                continue
+            known = known if known is not None else load_outlets(outlets_file)
+            parts = urlsplit(source)
+            if parts.port not in (None, 80, 443) or outlet_for_url(source, known) is None:
+                raise UserError(
+                    f"{source} is not on a configured outlet's domain (--any-host allows it)"
+                )
+            continue
+        try:
+            info = os.stat(source)
+        except OSError as exc:
+            raise UserError(f"cannot read {source}: {exc.strerror}") from None
+        if not stat.S_ISREG(info.st_mode):
+            raise UserError(f"{source} is not a regular file")
+        if info.st_size > MAX_BYTES:
+            raise UserError(f"{source} is larger than {MAX_BYTES // (1024 * 1024)} MiB")
+
+
 def _pretty(value: Any) -> str:
     import json
 
@@ -70,7 +107,10 @@ def recheck(
     db: DbOpt = None,
     outlets: OutletsOpt = None,
     threshold: Annotated[
-        float | None, typer.Option(help="Near-duplicate threshold to try (default: the built-in).")
+        float | None,
+        typer.Option(
+            min=0.0, max=1.0, help="Near-duplicate threshold to try, 0–1 (default: the built-in)."
+        ),
     ] = None,
     relevance: Annotated[
         bool, typer.Option("--relevance", help="Re-judge kept pages with the current model.")

@@ -132,21 +132,22 @@ def show(
         print(render.dumps(data))
         return
     out = Console()
-    out.print(f"[bold]{data['title']}[/]  #{article_id} · {data['outlet'] or 'seed'}")
-    out.print(
+    say = render.say(out)  # stored text: printed literally, without control characters
+    say((data["title"], "bold"), f"  #{article_id} · {data['outlet'] or 'seed'}")
+    say(
         f"{data['url']}\npublished {render.both_calendars(data['published'])}"
         f" · fetched {render.both_calendars(data['fetched_at'])}"
     )
     if data["cited_source"]:
-        out.print(f"source cited: {data['cited_source']}")
-    out.print(f"relevance {data['relevance']}: " + "; ".join(data["relevance_reasons"]))
+        say(f"source cited: {data['cited_source']}")
+    say(f"relevance {data['relevance']}: " + "; ".join(data["relevance_reasons"]))
     if data["lead"]:
-        out.print(f"\n[italic]{data['lead']}[/]")
-    out.print(f"\n{data['body']}\n")
+        say("\n", (data["lead"], "italic"))
+    say(f"\n{data['body']}\n")
     if data["sightings"]:
-        out.print("[bold]Also published by[/]")
+        say(("Also published by", "bold"))
         for s in data["sightings"]:
-            out.print(f"  {s['outlet']}: {s['title']} ({s['kind']}, {s['score']}) {s['url']}")
+            say(f"  {s['outlet']}: {s['title']} ({s['kind']}, {s['score']}) {s['url']}")
     for r in data["revisions"]:
         out.print(f"revised: earlier text kept from {render.both_calendars(r['changed_at'])}")
 
@@ -190,19 +191,31 @@ def sources(outlets: OutletsOpt = None, db: DbOpt = None, fmt: FormatOpt = "tabl
 @app.command()
 def runs(
     outlet: Annotated[str | None, typer.Option(help="Only this outlet.")] = None,
-    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 30,
+    limit: Annotated[int, typer.Option(help="How many, newest first.", min=1, max=100000)] = 30,
+    failures: Annotated[
+        bool, typer.Option("--failures", help="List article URLs that failed, with reasons.")
+    ] = False,
     db: DbOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """List recent crawls with their counts and failures.
 
-    Example: monitor runs --outlet mehr --limit 5
+    Example: monitor runs --outlet mehr --limit 5   (or: monitor runs --failures)
     """
     from sqlalchemy.orm import Session
 
     from storage.queries import list_runs
 
     check_format(fmt)
+    if failures:
+        from monitor.defaults import MONITOR_MAX_ATTEMPTS
+        from storage.pending import failed_urls
+
+        with Session(store(db)) as session:
+            rows = failed_urls(session, outlet, limit, MONITOR_MAX_ATTEMPTS)
+        cols = ["url", "outlet", "attempts", "state", "last_seen", "reason"]
+        render.emit(rows, fmt, title="Failed pages", table_columns=cols)
+        return
     with Session(store(db)) as session:
         rows = [run_row(r) for r in list_runs(session, outlet, limit)]
     cols = ["id", "outlet", "status", "started_at", *RUN_COUNTS]

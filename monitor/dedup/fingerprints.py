@@ -72,7 +72,11 @@ class Fingerprint:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Fingerprint:
-        fmt, digest, n_features, sig_len = cls._HEAD.unpack_from(data)
+        """Raises ``ValueError`` (only) for bytes that are not a stored fingerprint."""
+        try:
+            fmt, digest, n_features, sig_len = cls._HEAD.unpack_from(data)
+        except struct.error as exc:
+            raise ValueError(f"truncated fingerprint ({len(data)} bytes)") from exc
         if fmt != 1:
             raise ValueError(f"unknown fingerprint format {fmt}")
         end = cls._HEAD.size + sig_len

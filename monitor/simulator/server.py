@@ -11,6 +11,9 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import socket
+import struct
+import sys
 import threading
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -21,6 +24,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from monitor.simulator import indexes, markup
 from monitor.simulator.catalog import Article, Catalog
+from monitor.simulator.faults import Fault
 from monitor.simulator.fixtures import Reply, failure
 
 HTML = "text/html; charset=utf-8"
@@ -32,6 +36,12 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True  # a handler stuck in a slow fixture must not block stop()
     allow_reuse_address = True
     simulator: Simulator
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A connection the fault mode reset (or a client dropped) is not worth a traceback."""
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, OSError):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -65,6 +75,18 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         payload = self.rfile.read(length) if length else b""
         real_url, reply = sim._dispatch(method, self.path, payload)
+        fault = sim._fault_for(real_url)
+        if fault is not None:
+            if fault.action == "reset":  # RST instead of an answer
+                sim._record(method, real_url, 0)
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                self.close_connection = True
+                return
+            if fault.action == "stall":
+                sim._stopping.wait(fault.seconds)
+            reply = fault.apply(reply)
         status, headers, body = sim._finish(reply, self.headers)
         sim._record(method, real_url, status)
         try:
@@ -73,9 +95,21 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header(name, value)
             self.end_headers()
             if method != "HEAD" and body:
-                self.wfile.write(body)
+                if fault is not None and fault.action == "slow":
+                    self._trickle(sim, body, fault.seconds)
+                else:
+                    self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+
+    def _trickle(self, sim: Simulator, body: bytes, seconds: float) -> None:
+        """The body in 20 pieces spread over ``seconds``: headers on time, the rest too late."""
+        step = max(1, len(body) // 20)
+        for i in range(0, len(body), step):
+            self.wfile.write(body[i : i + step])
+            self.wfile.flush()
+            if sim._stopping.wait(seconds / 20):
+                return
 
 
 class Simulator:
@@ -90,6 +124,7 @@ class Simulator:
         self.log: list[tuple[str, str, int]] = []
         self.in_flight = 0  # requests being answered right now (tests wait on slow fixtures)
         self._log_lock = threading.Lock()
+        self.faults: list[Fault] = []
         self._stopping = threading.Event()
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -161,6 +196,25 @@ class Simulator:
     ) -> None:
         """Edit an article; its modified time (sitemap lastmod, Last-Modified, ETag) moves on."""
         self.catalog.update(url, paragraphs, title)
+
+    def add_fault(self, pattern: str, **how: Any) -> Fault:
+        """Make URLs matching ``pattern`` misbehave (see ``monitor.simulator.faults``)."""
+        fault = Fault(pattern, **how)
+        with self._log_lock:
+            self.faults.append(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        with self._log_lock:
+            self.faults.clear()
+
+    def _fault_for(self, real_url: str) -> Fault | None:
+        with self._log_lock:
+            for fault in self.faults:
+                if fault.matches(real_url):
+                    fault.hits += 1
+                    return fault
+        return None
 
     def hits(self, prefix: str = "") -> int:
         """Requests whose real URL starts with ``prefix`` (a real URL or a ``/host/path``)."""

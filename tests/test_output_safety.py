@@ -1,0 +1,50 @@
+"""Stored text is untrusted: terminals get it without control characters and without markup."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from sqlalchemy.orm import Session
+
+from monitor import render
+from storage.db import connect
+from storage.writes import ArticleData, upsert_article
+from tests.conftest import run_monitor
+
+HOSTILE = "روسیه [/x] [link=http://evil.example]click[/link] \x1b[2J\x1b]0;owned\x07\x1b]8;;http://e\x1b\\l\x9b31m"
+
+
+def test_plain_strips_escape_sequences_and_keeps_text():
+    out = render.plain(HOSTILE)
+    assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out
+    assert out.startswith("روسیه [/x] [link=http://evil.example]click[/link]")
+
+
+def test_table_prints_markup_literally_without_escapes():
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=True, width=300, color_system=None)
+    render.emit([{"title": HOSTILE}], "table", title=HOSTILE, console=console)
+    text = buf.getvalue()
+    assert "[/x]" in text and "[link=http://evil.example]click[/link]" in text
+    assert "\x1b]" not in text and "\x1b[2J" not in text and "owned\x07" not in text
+
+
+def test_show_prints_a_hostile_title_literally(db_url: str):
+    with Session(connect(db_url)) as session:
+        article, _ = upsert_article(
+            session,
+            ArticleData(
+                canonical_url="https://www.mehrnews.com/news/1",
+                url="https://www.mehrnews.com/news/1",
+                outlet="mehr",
+                title=HOSTILE,
+                body="متن [bold]خبر[/bold] \x1b[31mقرمز",
+                lead="[/x]",
+            ),
+        )
+        session.commit()
+        article_id = article.id
+    proc = run_monitor("show", str(article_id), "--db", db_url)
+    assert "[/x]" in proc.stdout and "[bold]خبر[/bold]" in proc.stdout
+    assert "\x1b" not in proc.stdout
