@@ -69,8 +69,22 @@ def emit(
         for col in columns:
             table.add_column(col)
         for row in rows:
-            table.add_row(*(_cell(row.get(c)) for c in columns))
+            table.add_row(*(_marked(row, c) for c in columns))
         console.print(table)
+
+
+def _marked(row: dict[str, Any], column: str) -> Any:
+    """A cell; a ``COLUMN_marks`` field ([start, end) offsets, e.g. the words a search matched)
+    makes those spans bold. Styles are applied by offset: stored text is never read as markup."""
+    marks = row.get(f"{column}_marks")
+    if not marks:
+        return _cell(row.get(column))
+    from rich.text import Text
+
+    text = Text(_cell(row.get(column)))
+    for start, end in marks:
+        text.stylize("bold reverse", start, end)
+    return text
 
 
 def _cell(value: Any) -> str:
