@@ -76,8 +76,8 @@ NUMERIC = frozenset({"similarity", "relevance", "score"})
 
 def _parquet(rows: Iterable[dict[str, Any]], out: Path, columns: list[str]) -> int:
     try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+        import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
+        import pyarrow.parquet as pq  # type: ignore[import-untyped,import-not-found,unused-ignore]
     except ImportError:
         raise ExportError(
             "parquet export needs pyarrow: pip install 'iran-russia-monitor[parquet]'"
