@@ -36,6 +36,8 @@ def _article_fields(article: Article) -> dict[str, object]:
 
 
 def _find(judge: Judge, session: Session, target: str) -> tuple[JudgedPage | None, Article | None]:
+    if target[:1] in ("a", "A") and target[1:].isdigit():
+        target = target[1:]  # the prefixed id `monitor query` and `show` print
     if target.isdigit():
         article = session.get(Article, int(target))
         if article is None:

@@ -18,8 +18,10 @@ import re
 import unicodedata
 from functools import lru_cache
 from importlib.metadata import version as _pkg_version
+from typing import TYPE_CHECKING
 
-from hazm import Normalizer
+if TYPE_CHECKING:
+    from hazm import Normalizer
 
 # The rules' own version: bump it whenever a rule below changes the canonical output.
 # canon-2: HTML entities decoded first; soft hyphen dropped as a zero-width character.
@@ -64,6 +66,10 @@ _SPACES = re.compile(r"\s+")
 
 @lru_cache(maxsize=1)
 def _hazm() -> Normalizer:
+    # Imported here, not at the top: hazm pulls in scikit-learn, SciPy and NLTK (seconds of
+    # CPU), and commands that only read the store never need it.
+    from hazm import Normalizer
+
     # One fixed configuration: hazm's defaults changed between releases, so every flag is named.
     return Normalizer(
         correct_spacing=False,
@@ -118,8 +124,12 @@ def canonical_lines(text: str, keep_empty: bool = False) -> list[str]:
 
 
 def search_text(*parts: str | None) -> str:
-    """What an article is searched on: its headline, lead and body in canonical form."""
-    return canonical_text("\n".join(part for part in parts if part))
+    """What an article or a copy is searched on: the search tokens of its headline, lead and
+    body (``monitor.searchtext``: the canonical form plus compounds and light suffix folding,
+    without hazm, so queries can be normalized the same way at no import cost)."""
+    from monitor.searchtext import search_document
+
+    return search_document(*parts)
 
 
 def tokens(text: str) -> list[str]:

@@ -71,6 +71,7 @@ def record_verdict(
                 published=ex.published,
                 cited_source=ex.cited_source,
                 body=fingerprint_input(ex.lead, ex.text),
+                search_text=search_text(ex.title, ex.lead, ex.text),
             ),
         )
     elif outcome is Outcome.NEW:

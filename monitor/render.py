@@ -109,8 +109,24 @@ def emit(
         for col in columns:
             table.add_column(safe(col))
         for row in rows:
-            table.add_row(*(safe(_cell(row.get(c))) for c in columns))
+            table.add_row(*(_marked(row, c) for c in columns))
         console.print(table)
+
+
+def _marked(row: dict[str, Any], column: str) -> Any:
+    """A cell; a ``COLUMN_marks`` field ([start, end) offsets, e.g. the words a search matched)
+    makes those spans bold. Styles are applied by offset: stored text is never read as markup."""
+    marks = row.get(f"{column}_marks")
+    value = _cell(row.get(column))
+    if not marks:
+        return safe(value)
+    text, at = Text(), 0  # each piece cleaned on its own, so the offsets still hold
+    for start, end in sorted(marks):
+        text.append(plain(value[at:start]))
+        text.append(plain(value[start:end]), style="bold reverse")
+        at = max(at, end)
+    text.append(plain(value[at:]))
+    return text
 
 
 def _cell(value: Any) -> str:

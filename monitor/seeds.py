@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -34,6 +35,11 @@ class Seed:
     title: str
     text: str
     outlet: str | None
+    published: datetime | None = None
+
+
+# ``date_source`` of a seed: its text states the date, or it was read and states none.
+SEED_DATED, SEED_UNDATED = "seed text", "seed text: no date"
 
 
 def seeds_dir(setting: str | Path | None = None) -> Path:
@@ -46,15 +52,13 @@ def seed_files(directory: Path) -> list[Path]:
 
 
 def read_seed(path: Path) -> Seed:
+    """A seed, titled by its headline (or, without one, its first sentence without the
+    attribution clause) and dated by the date its text states (``monitor.seedtext``)."""
     from monitor.normalize import display_text
+    from monitor.seedtext import seed_date, seed_title
 
     text = display_text(path.read_bytes().decode("utf-8-sig"))
-    lines = text.splitlines()
-    first = lines[0] if lines else ""
-    # A seed's first line is its headline unless the file starts straight with the story.
-    is_headline = len(first) < 200 and not first.startswith("به گزارش")
-    title = first if is_headline else first.split("،")[0][:120]
-    return Seed(path.name, title, text, SEED_OUTLETS.get(path.name[:3]))
+    return Seed(path.name, seed_title(text), text, SEED_OUTLETS.get(path.name[:3]), seed_date(text))
 
 
 def load_seeds(directory: Path) -> list[Seed]:
@@ -67,13 +71,20 @@ def ensure_seeds(session: Session, directory: Path) -> int:
     Cheap when every seed is already stored: file names are compared before anything heavy
     (hazm, the fingerprint code) is imported.
     """
-    from storage.seeds import insert_seed, stored_seed_files
+    from storage.seeds import date_seed, insert_seed, stored_seed_files, unexamined_seed_files
 
     files = seed_files(directory)
     if not files:
         raise NoSeedsError(f"no seed articles (*.txt) in {directory}")
     have = stored_seed_files(session)
     missing = [p for p in files if p.name not in have]
+    unexamined = unexamined_seed_files(session)  # stored by a release before seed dates
+    for path in (p for p in files if p.name in unexamined):
+        seed = read_seed(path)
+        source = SEED_DATED if seed.published else SEED_UNDATED
+        date_seed(
+            session, seed.file, title=seed.title, published=seed.published, date_source=source
+        )
     if not missing:
         return 0
     from monitor.dedup import fingerprint
@@ -88,8 +99,10 @@ def ensure_seeds(session: Session, directory: Path) -> int:
             outlet=seed.outlet,
             title=seed.title,
             body=seed.text,
-            search_text=search_text(seed.text),
+            search_text=search_text(seed.title, seed.text),
             fp=blob(fingerprint(seed.text)),
+            published=seed.published,
+            date_source=SEED_DATED if seed.published else SEED_UNDATED,
         )
     log.info("loaded %d seed articles", len(missing))
     return len(missing)

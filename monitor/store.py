@@ -7,6 +7,7 @@ with no seeds at all is refused (dedup against the seeds would silently do nothi
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -17,9 +18,28 @@ from storage.db import StoreError, connect
 _SEEDED: set[tuple[str, str]] = set()
 
 
+def _seed(engine: Engine, directory: Path, attempts: int = 5) -> None:
+    """Load missing seeds. Another process (a daemon starting, a second command) may be seeding
+    the same new store at the same moment: a conflict means "read the store again"."""
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    from monitor.seeds import ensure_seeds
+
+    for attempt in range(attempts):
+        try:
+            with Session(engine) as session:
+                ensure_seeds(session, directory)
+                session.commit()
+            return
+        except (IntegrityError, OperationalError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+
+
 def open_store(url: str, seeds: str | Path | None = None) -> Engine:
     """The migrated, seeded store at ``url`` (seeds from ``seeds`` or the bundled folder)."""
-    from monitor.seeds import NoSeedsError, ensure_seeds, seeds_dir
+    from monitor.seeds import NoSeedsError, seeds_dir
 
     engine = connect(url)
     directory = seeds_dir(seeds)
@@ -27,9 +47,7 @@ def open_store(url: str, seeds: str | Path | None = None) -> Engine:
     if key in _SEEDED:
         return engine
     try:
-        with Session(engine) as session:
-            ensure_seeds(session, directory)
-            session.commit()
+        _seed(engine, directory)
     except NoSeedsError as exc:
         raise StoreError(str(exc)) from exc
     except Exception as exc:

@@ -7,17 +7,20 @@ revision and loaded with the seed articles before the command sees it, so
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,12 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cur.close()
 
 
+def _readable_json(value: object) -> str:
+    """JSON columns as readable UTF-8 ("روسیه", not "\\u0631…") for Datasette, sqlite-utils
+    and psql users."""
+    return json.dumps(value, ensure_ascii=False)
+
+
 def make_engine(url: str | None = None) -> Engine:
     """An engine for ``url`` without touching the schema (see ``connect``)."""
     url = url or default_db_url()
@@ -55,34 +64,67 @@ def make_engine(url: str | None = None) -> Engine:
     try:
         if parsed.drivername.startswith("sqlite"):
             if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(parsed, connect_args={"timeout": 30})
+                folder = Path(parsed.database).expanduser().parent
+                if url == default_db_url():  # the default store's folder is ours to create
+                    folder.mkdir(parents=True, exist_ok=True)
+                elif not folder.is_dir():  # a mistyped --db must not become a new empty store
+                    raise StoreError(f"folder {str(folder)!r} of database {url!r} does not exist")
+            engine = create_engine(
+                parsed, connect_args={"timeout": 30}, json_serializer=_readable_json
+            )
             event.listen(engine, "connect", _sqlite_pragmas)
             return engine
-        return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=True, json_serializer=_readable_json)
+    except StoreError:
+        raise
     except Exception as exc:  # unknown dialect, missing driver
         raise StoreError(f"cannot use database URL {url!r}: {exc}".splitlines()[0]) from exc
 
 
 def _alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
 
 
+_REVISION = re.compile(
+    r"^(down_revision|revision)\s*(?::[^=\n]*)?=\s*['\"]?([\w]+)?['\"]?", re.MULTILINE
+)
+
+
+@lru_cache(maxsize=1)
 def head_revision() -> str:
-    return ScriptDirectory.from_config(_alembic_config()).get_current_head() or ""
+    """The newest revision, read from the migration files' ``revision``/``down_revision``
+    lines: importing Alembic costs a quarter second that most commands do not need."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        for key, value in _REVISION.findall(path.read_text("utf-8")):
+            if value and value != "None":
+                (revisions if key == "revision" else parents).add(value)
+    heads = revisions - parents
+    if len(heads) != 1:  # several heads or none: let Alembic decide (and complain)
+        from alembic.script import ScriptDirectory
+
+        return ScriptDirectory.from_config(_alembic_config()).get_current_head() or ""
+    return heads.pop()
 
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (idempotent; cheap when already there)."""
     if current_revision(engine) == head_revision():
         return
+    from alembic import command
+
     cfg = _alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn

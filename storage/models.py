@@ -78,7 +78,9 @@ class Article(Base):
     relevance: Mapped[float] = mapped_column(Float, default=0.0)
     relevance_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
-    # canonical_text(title + body): Persian-insensitive search without a backend-specific FTS.
+    # The search tokens of title, lead and body (monitor.searchtext.search_document), which the
+    # full-text index covers: FTS5 table ``articles_fts`` on SQLite, the generated
+    # ``search_vector`` column on PostgreSQL (migration 0005; neither is mapped here).
     search_text: Mapped[str] = mapped_column(Text, default="")
     # An analyst's verdict (relevant | irrelevant), which overrides the model's.
     label: Mapped[str | None] = mapped_column(String(16))
@@ -130,6 +132,8 @@ class Sighting(Base):
     # The page's own text, so ``monitor recheck`` can re-judge it after a normalizer change.
     body: Mapped[str | None] = mapped_column(Text)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Search tokens of the copy's own title and text, indexed like ``Article.search_text``.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     original: Mapped[Article] = relationship(back_populates="sightings")
 

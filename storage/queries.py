@@ -1,45 +1,16 @@
-"""Read-side queries used by the CLI: search, one article with its sightings, runs, sources."""
+"""Read-side queries used by the CLI: one article with its sightings, runs, sources.
+
+Search lives in ``storage.search``."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.models import Article, CrawlRun, Sighting
-
-
-def search_articles(
-    session: Session,
-    words: Sequence[str] = (),
-    *,
-    outlet: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    limit: int = 50,
-    include_seeds: bool = False,
-) -> list[Article]:
-    """Newest first. Every one of ``words`` (already in the stored search-text form, see
-    ``monitor.normalize.search_text``) must appear in the article's search text."""
-    stmt = select(Article).options(selectinload(Article.sightings))
-    if not include_seeds:
-        stmt = stmt.where(Article.seed_file.is_(None))
-    # An analyst's "irrelevant" label overrides the model: the story is no longer listed.
-    stmt = stmt.where(or_(Article.label.is_(None), Article.label != "irrelevant"))
-    for word in words:
-        stmt = stmt.where(Article.search_text.contains(word, autoescape=True))
-    if outlet:
-        stmt = stmt.where(Article.outlet == outlet)
-    when = func.coalesce(Article.published, Article.fetched_at)
-    if since:
-        stmt = stmt.where(when >= since)
-    if until:
-        stmt = stmt.where(when < until)
-    stmt = stmt.order_by(when.desc(), Article.id.desc()).limit(limit)
-    return list(session.scalars(stmt))
 
 
 def get_article(session: Session, article_id: int) -> Article | None:

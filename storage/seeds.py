@@ -3,6 +3,8 @@ at an article id. What a seed's title or fingerprint is, the caller decides."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,6 +20,23 @@ def stored_seed_files(session: Session) -> set[str]:
     }
 
 
+def unexamined_seed_files(session: Session) -> set[str]:
+    """Seeds stored before seeds had dates (no ``date_source`` at all)."""
+    stmt = select(Article.seed_file).where(
+        Article.seed_file.is_not(None), Article.date_source.is_(None)
+    )
+    return {name for name in session.scalars(stmt) if name}
+
+
+def date_seed(
+    session: Session, seed_file: str, *, title: str, published: datetime | None, date_source: str
+) -> None:
+    """Give a stored seed the title and date its text states."""
+    article = session.scalar(select(Article).where(Article.seed_file == seed_file))
+    if article is not None:
+        article.title, article.published, article.date_source = title, published, date_source
+
+
 def insert_seed(
     session: Session,
     *,
@@ -27,6 +46,8 @@ def insert_seed(
     body: str,
     search_text: str,
     fp: FingerprintBlob,
+    published: datetime | None = None,
+    date_source: str | None = None,
 ) -> Article:
     article = Article(
         canonical_url=f"seed:{seed_file}",
@@ -36,6 +57,8 @@ def insert_seed(
         title=title,
         body=body,
         search_text=search_text,
+        published=published,
+        date_source=date_source,
         relevance=1.0,
         relevance_reasons=["seed article"],
     )

@@ -134,6 +134,9 @@ class SightingData:
     published: datetime | None = None
     cited_source: str | None = None
     body: str | None = None
+    # The copy's own search tokens (``monitor.normalize.search_text`` of title and body), so a
+    # story is found through any copy's text.
+    search_text: str = ""
 
 
 def record_sighting(session: Session, data: SightingData) -> Sighting:
@@ -144,6 +147,7 @@ def record_sighting(session: Session, data: SightingData) -> Sighting:
     row.article_id, row.url, row.outlet = data.original_id, data.url, data.outlet
     row.kind, row.score, row.title = data.kind, data.score, data.title
     row.published, row.cited_source, row.body = data.published, data.cited_source, data.body
+    row.search_text = data.search_text
     row.seen_at = utcnow()
     return row
 

@@ -94,8 +94,10 @@ def test_check_many_files_prints_one_json_object_per_line(tmp_path: Path, db_url
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["show", "999999"], "error: no article with id 999999"),
-        (["query", "--since", "yesterday"], "error: not a date: 'yesterday'"),
+        (["show", "999999"], "error: no article with id a999999"),
+        (["show", "s999999"], "error: no sighting with id s999999"),
+        (["show", "x1"], "error: not an id: 'x1'"),
+        (["query", "--since", "yesterday"], "error: --since: not a date: 'yesterday'"),
         (["runs", "--format", "xml"], "error: --format must be one of"),
         (["check", "/no/such/file.html"], "error: no such file: /no/such/file.html"),
         (["sources", "--db", "nonsense://"], "error:"),
@@ -115,7 +117,9 @@ def test_listing_commands_speak_json(db_url: str):
     sources = json.loads(run_monitor("sources", "--db", db_url, "--format", "json").stdout)
     assert {s["outlet"] for s in sources} >= {"mehr", "irna", "tasnim", "isna"}
     assert json.loads(run_monitor("runs", "--db", db_url, "--format", "json").stdout) == []
-    assert json.loads(run_monitor("query", "--db", db_url, "--format", "json").stdout) == []
+    # An empty store holds the seed stories, each an article id ("a…").
+    stories = json.loads(run_monitor("query", "--db", db_url, "--format", "json").stdout)
+    assert len(stories) == 5 and all(s["id"].startswith("a") for s in stories)
 
 
 def test_scrapy_list_works_from_the_repository_root():

@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 from monitor.dedup import fingerprint
 from monitor.dedup.persist import blob
 from monitor.normalize import search_text
+from monitor.searchquery import parse_query
 from monitor.store import open_store as connect
 from storage.db import StoreError, current_revision, head_revision
 from storage.models import Article, Revision, SeenUrl, StoredFingerprint
-from storage.queries import search_articles
+from storage.search import find_stories
 from storage.writes import ArticleData, mark_seen, upsert_article
 
 TEHRAN_EVENING = datetime(2023, 12, 5, 18, 23, tzinfo=timezone(timedelta(hours=3, minutes=30)))
@@ -65,8 +66,9 @@ def _exercise(url: str) -> None:
         assert s.scalar(select(func.count()).select_from(Revision)) == 1
 
         # Persian-insensitive search: Arabic yeh and kaf in the query still match.
-        assert [a.id for a in search_articles(s, search_text("روسيه").split())] == [article.id]
-        assert search_articles(s, search_text("ویروس").split()) == []
+        found = [h.story_id for h in find_stories(s, parse_query("روسيه"))]
+        assert article.id in found
+        assert find_stories(s, parse_query("ویروس")) == []
 
         mark_seen(s, "https://www.mehrnews.com/news/2", "mehr", "failed", "timeout")
         mark_seen(s, "https://www.mehrnews.com/news/2", "mehr", "failed", "timeout")
@@ -79,7 +81,7 @@ def _exercise(url: str) -> None:
 
 
 def test_sqlite_file_is_created_migrated_seeded_and_in_wal_mode(tmp_path):
-    url = f"sqlite:///{tmp_path / 'sub' / 'new.db'}"
+    url = f"sqlite:///{tmp_path / 'new.db'}"
     _exercise(url)
     with connect(url).connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
@@ -89,6 +91,13 @@ def test_sqlite_file_is_created_migrated_seeded_and_in_wal_mode(tmp_path):
 @pytest.mark.postgres
 def test_postgresql_works_the_same(pg_url):
     _exercise(pg_url)
+
+
+def test_a_sqlite_file_in_a_missing_folder_is_an_error(tmp_path):
+    # A mistyped --db must not silently become a new, empty store.
+    with pytest.raises(StoreError, match="does not exist"):
+        connect(f"sqlite:///{tmp_path / 'no' / 'such' / 'x.db'}")
+    assert not (tmp_path / "no").exists()
 
 
 def test_a_bad_url_is_one_clear_error():

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from sqlalchemy import Engine
 
 from monitor import render
+from monitor.views import RUN_COUNTS, run_row
 from storage.db import default_db_url
 
 app = typer.Typer(
@@ -40,10 +41,6 @@ MirrorOpt = Annotated[
     ),
 ]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table | json | jsonl | csv")]
-
-
-# The counts shown for a crawl, in the order people read them.
-RUN_COUNTS = ("requests", "not_modified", "pages", "new", "duplicate", "irrelevant", "failed")
 
 
 class UserError(Exception):
@@ -77,33 +74,76 @@ def check_format(fmt: str, allowed: tuple[str, ...] = render.FORMATS) -> str:
     return fmt
 
 
-def parse_day(value: str | None) -> datetime | None:
-    """A Gregorian ISO date/time, or a Jalali date (year below 1700: "1402/09/14")."""
+def parse_day(value: str | None, *, utc: bool = False, option: str = "date") -> datetime | None:
+    """A Gregorian ISO date/time or a Jalali date (year below 1700: "1402/09/14").
+
+    A date without a time means the start of that day in Tehran (in UTC with ``utc``); a time
+    without an offset is Tehran time too (UTC with ``utc``); an explicit offset is kept.
+    """
     if not value:
         return None
     from monitor.normalize import fold_digits
 
     text = fold_digits(value.strip()).replace("/", "-")
+    hint = f"{option}: not a date: {value!r} (use 2023-12-05, 2023-12-05T18:00 or 1402/09/14)"
     try:
         year = int(text.split("-")[0])
     except ValueError:
-        raise UserError(f"not a date: {value!r} (use 2023-12-05 or 1402/09/14)") from None
+        raise UserError(hint) from None
     if year < 1700:
         import jdatetime
-
-        from monitor.dates import tehran_to_utc
 
         try:
             y, m, d = (int(x) for x in text.split("T")[0].split("-"))
             g = jdatetime.date(y, m, d).togregorian()
         except (ValueError, TypeError):
-            raise UserError(f"not a Jalali date: {value!r}") from None
-        return tehran_to_utc(datetime(g.year, g.month, g.day))
+            raise UserError(f"{option}: not a Jalali date: {value!r}") from None
+        return _local_to_utc(datetime(g.year, g.month, g.day), utc)
     try:
         when = datetime.fromisoformat(text)
     except ValueError:
-        raise UserError(f"not a date: {value!r} (use 2023-12-05 or 1402/09/14)") from None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+        raise UserError(hint) from None
+    return when.astimezone(UTC) if when.tzinfo else _local_to_utc(when, utc)
+
+
+def _local_to_utc(local: datetime, utc: bool) -> datetime:
+    if utc:
+        return local.replace(tzinfo=UTC)
+    from monitor.dates import tehran_to_utc
+
+    return tehran_to_utc(local)
+
+
+def check_range(since: datetime | None, until: datetime | None) -> None:
+    if since and until and since >= until:
+        raise UserError(
+            f"--since ({since:%Y-%m-%d %H:%M}Z) must be before --until ({until:%Y-%m-%d %H:%M}Z)"
+        )
+
+
+def check_positive(name: str, value: int, *, zero: bool = False, most: int | None = None) -> int:
+    """Limits and offsets: whole numbers in range, else a one-line error."""
+    low = 0 if zero else 1
+    if value < low or (most is not None and value > most):
+        top = f" and at most {most}" if most is not None else ""
+        raise UserError(f"{name} must be at least {low}{top}, not {value}")
+    return value
+
+
+def check_outlets(names: list[str] | None, outlets_file: str | None) -> tuple[str, ...]:
+    """Outlet keys as configured; an unknown one is an error naming the known ones."""
+    if not names:
+        return ()
+    from monitor.outlets import load_outlets
+
+    known = load_outlets(outlets_file)
+    wanted = [n.strip() for name in names for n in name.split(",") if n.strip()]
+    unknown = [n for n in wanted if n not in known]
+    if unknown:
+        raise UserError(
+            f"--outlet: unknown outlet {unknown[0]!r} (configured: {', '.join(sorted(known))})"
+        )
+    return tuple(dict.fromkeys(wanted))
 
 
 def print_runs(db: str, ids: list[int], fmt: str, title: str) -> None:
@@ -117,23 +157,3 @@ def print_runs(db: str, ids: list[int], fmt: str, title: str) -> None:
         rows = [run_row(r) for r in sorted(runs, key=lambda r: r.outlet)]
     cols = ["outlet", "status", *RUN_COUNTS]
     render.emit(rows, fmt, title=title, table_columns=cols)
-
-
-def run_row(r: Any) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "outlet": r.outlet,
-        "status": r.status,
-        "trigger": r.trigger,
-        "started_at": r.started_at,
-        "finished_at": r.finished_at,
-        "requests": r.requests,
-        "not_modified": r.not_modified,
-        "pages": r.pages,
-        "new": r.new,
-        "duplicate": r.duplicate,
-        "irrelevant": r.irrelevant,
-        "revised": r.revised,
-        "failed": r.failed,
-        "failures": r.failures,
-    }

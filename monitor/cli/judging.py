@@ -157,6 +157,8 @@ def recheck(
 
     with Session(engine) as session:
         rows = recheck_store(session, threshold)
+    for row in rows:  # the ids `monitor show` takes: a42 for an article, s17 for a sighting
+        row["id"] = ("s" if row["what"] == "sighting" else "a") + str(row["id"])
     render.emit(
         rows,
         fmt,

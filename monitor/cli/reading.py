@@ -17,126 +17,298 @@ from monitor.cli.base import (
     UserError,
     app,
     check_format,
+    check_outlets,
+    check_positive,
+    check_range,
     db_url,
+    err,
     parse_day,
     run_row,
     store,
 )
 from monitor.outlets import load_outlets
 
+SortOpt = Annotated[
+    str | None,
+    typer.Option(help="relevance | date (newest first). Default: relevance with words, else date."),
+]
+OutletOpt = Annotated[
+    list[str] | None,
+    typer.Option("--outlet", help="Only copies from this configured outlet (repeat or a,b)."),
+]
+SinceOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Copies dated from this day: 2024-10-11 or 1403/07/20 mean 00:00 Tehran time "
+        "(UTC with --utc); a time with an offset is taken as given."
+    ),
+]
+UntilOpt = Annotated[str | None, typer.Option(help="Copies dated before this day (as --since).")]
+UtcOpt = Annotated[bool, typer.Option("--utc", help="Dates without an offset are UTC, not Tehran.")]
+FetchedOpt = Annotated[
+    str | None, typer.Option(help="Copies the monitor fetched from this day/time on.")
+]
+
+
+def _filters(
+    outlet: list[str] | None,
+    since: str | None,
+    until: str | None,
+    utc: bool,
+    fetched_since: str | None,
+    outlets_file: str | None,
+) -> Any:
+    from storage.search import CopyFilter
+
+    start = parse_day(since, utc=utc, option="--since")
+    end = parse_day(until, utc=utc, option="--until")
+    check_range(start, end)
+    return CopyFilter(
+        outlets=check_outlets(outlet, outlets_file),
+        since=start,
+        until=end,
+        fetched_since=parse_day(fetched_since, utc=utc, option="--fetched-since"),
+    )
+
+
+def _text_query(words: list[str] | None) -> Any:
+    from monitor.searchquery import QueryError, parse_query
+
+    try:
+        return parse_query(" ".join(words or []))
+    except QueryError as exc:
+        raise UserError(f"query: {exc}") from None
+
+
+def _sort(sort: str | None, has_text: bool) -> str:
+    from storage.search import SORTS
+
+    sort = sort or ("relevance" if has_text else "date")
+    if sort not in SORTS:
+        raise UserError(f"--sort must be one of {', '.join(SORTS)}, not {sort!r}")
+    if sort == "relevance" and not has_text:
+        raise UserError("--sort relevance needs words to search for")
+    return sort
+
 
 @app.command()
 def query(
-    text: Annotated[str | None, typer.Argument(help="Words that must all appear.")] = None,
-    outlet: Annotated[str | None, typer.Option(help="Only this outlet.")] = None,
-    since: Annotated[
-        str | None, typer.Option(help="From this date (2023-12-05 or 1402/09/14).")
+    words: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help='Words that must all appear; "a phrase", -excluded, A OR B.', show_default=False
+        ),
     ] = None,
-    until: Annotated[str | None, typer.Option(help="Before this date.")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many articles.")] = 50,
-    include_duplicates: Annotated[bool, typer.Option(help="Also list each republication.")] = False,
-    include_seeds: Annotated[bool, typer.Option(help="Also list the seed articles.")] = False,
+    outlet: OutletOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    utc: UtcOpt = False,
+    fetched_since: FetchedOpt = None,
+    new: Annotated[
+        bool, typer.Option("--new", help="Only copies fetched since you last ran --new.")
+    ] = False,
+    sort: SortOpt = None,
+    rows: Annotated[bool, typer.Option("--rows", help="List every copy, not stories.")] = False,
+    limit: Annotated[int, typer.Option(help="Stories per page (1–1000).")] = 50,
+    offset: Annotated[int, typer.Option(help="Skip this many stories (paging).")] = 0,
+    outlets: OutletsOpt = None,
     db: DbOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Search stored articles, newest first.
+    """Search stories (an article and its republications) in any copy's text.
 
-    Example: monitor query "لاوروف عراقچی" --since 1403/01/01 --format json
+    A story is listed once, with its first publisher, first-seen time and the outlets that
+    carried it; date and outlet filters match any copy. Spelling variants (ي/ی, ZWNJ or space,
+    Persian digits) find the same stories; words match whole, never inside another word.
+
+    Words: all must appear; "a phrase" in order; -word excludes (write -- before the words
+    when the first one starts with -); A OR B takes either.
+
+    Example: monitor query لاوروف عراقچی --since 1403/01/01 --outlet mehr --format json
     """
     from sqlalchemy.orm import Session
 
-    from monitor.normalize import search_text
-    from storage.queries import search_articles
+    from monitor.snippets import make_snippet
+    from monitor.views import copies, copy_row, story_row
+    from storage.search import find_stories, load_stories
 
     check_format(fmt)
+    check_positive("--limit", limit, most=1000)
+    check_positive("--offset", offset, zero=True)
+    text = _text_query(words)
+    order = _sort(sort, text is not None)
+    filters = _filters(outlet, since, until, utc, fetched_since, outlets)
+    url = db_url(db)
+    started = datetime.now(UTC)
+    if new:
+        from dataclasses import replace
+
+        from monitor.lastlook import last_looked
+
+        seen = last_looked(url)
+        if seen and (filters.fetched_since is None or seen > filters.fetched_since):
+            filters = replace(filters, fetched_since=seen)
+    wanted = text.positive_tokens() if text else set()
+    out: list[dict[str, Any]] = []
+    with Session(store(url)) as session:
+        hits = find_stories(session, text, filters, sort=order, limit=limit, offset=offset)
+        scores = {h.story_id: h.score for h in hits}
+        for story in load_stories(session, [h.story_id for h in hits]):
+            if rows:
+                out.extend(
+                    copy_row(c, story)
+                    for c in copies(story)
+                    if filters.accepts(c.outlet, c.published, c.fetched)
+                )
+                continue
+            snippet = None
+            if text is not None:
+                snippet = make_snippet(_story_text(story, wanted), wanted)
+            out.append(story_row(story, score=scores[story.id], snippet=snippet, filters=filters))
+    if new:
+        from monitor.lastlook import remember_look
+
+        remember_look(url, started)
+    if rows:
+        cols = ["id", "story", "kind", "outlet", "published", "title"]
+        title = f"{len(out)} copies of {len(hits)} stories"
+    else:
+        cols = ["id", "first_outlet", "first_seen", "outlets", "title"]
+        cols += ["snippet"] if text is not None else ["outlet_names"]
+        title = f"{len(out)} stories" + (f" from #{offset + 1}" if offset else "")
+    render.emit(out, fmt, title=title, table_columns=cols)
+
+
+def _story_text(story: Any, wanted: set[str]) -> str:
+    """The copy text a snippet is taken from: the original's, else the first copy that has a
+    wanted word (a story can match through a republication's text alone)."""
+    from monitor.searchtext import search_tokens
+
+    texts = [f"{story.title}\n{story.lead or ''}\n{story.body}"]
+    texts += [f"{s.title or ''}\n{s.body or ''}" for s in story.sightings if s.body]
+    for t in texts:
+        if wanted & set(search_tokens(t[:20000])):
+            return t[:20000]
+    return texts[0][:20000]
+
+
+@app.command()
+def export(
+    words: Annotated[
+        list[str] | None,
+        typer.Argument(help="What to export: the same query syntax as `monitor query`."),
+    ] = None,
+    out: Annotated[str, typer.Option("--out", "-o", help="The file to write.")] = "",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl | csv | parquet")] = "jsonl",
+    outlet: OutletOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    utc: UtcOpt = False,
+    fetched_since: FetchedOpt = None,
+    outlets: OutletsOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Export every copy of every matching story, with its full text, to a file.
+
+    CSV is UTF-8 with a byte-order mark (spreadsheets read Persian) and formula-safe; dates are
+    ISO 8601 with offsets, the Jalali form beside them. Parquet needs the `parquet` extra.
+
+    Example: monitor export لاوروف --since 1402/09/01 --format csv --out lavrov.csv
+    """
+    from pathlib import Path
+
+    from rich.progress import Progress
+    from sqlalchemy.orm import Session
+
+    from monitor.export import FORMATS, ExportError, write_rows
+    from monitor.views import copies, copy_row
+    from storage.search import count_stories, find_stories, load_stories
+
+    check_format(fmt, FORMATS)
+    if not out:
+        raise UserError("--out FILE is required")
+    text = _text_query(words)
+    filters = _filters(outlet, since, until, utc, fetched_since, outlets)
+    path = Path(out).expanduser()
+    if not path.parent.is_dir():
+        raise UserError(f"--out: folder {str(path.parent)!r} does not exist")
+    columns = [
+        "id", "story", "kind", "outlet", "title", "url", "published", "published_jalali",
+        "fetched", "fetched_jalali", "similarity", "cited_source", "lead", "body",
+    ]  # fmt: skip
     with Session(store(db)) as session:
-        found = search_articles(
-            session,
-            search_text(text).split(),
-            outlet=outlet,
-            since=parse_day(since),
-            until=parse_day(until),
-            limit=limit,
-            include_seeds=include_seeds,
-        )
-        rows: list[dict[str, Any]] = []
-        for a in found:
-            rows.append(_article_row(a))
-            if include_duplicates:
-                rows.extend(_sighting_row(s) for s in a.sightings)
-    cols = ["id", "outlet", "published", "title", "also"]
-    render.emit(rows, fmt, title=f"{len(found)} articles", table_columns=cols)
+        total = count_stories(session, text, filters)
 
+        def rows(progress: Progress, task: Any) -> Any:
+            page = 0
+            while True:
+                hits = find_stories(session, text, filters, limit=500, offset=page * 500)
+                if not hits:
+                    return
+                for story in load_stories(session, [h.story_id for h in hits]):
+                    for c in copies(story):
+                        yield copy_row(c, story, full_text=True)
+                    progress.advance(task)
+                session.expunge_all()
+                page += 1
 
-def _article_row(a: Any) -> dict[str, Any]:
-    return {
-        "id": a.id,
-        "outlet": a.outlet,
-        "title": a.title,
-        "url": a.url,
-        "published": a.published,
-        "published_jalali": a.published_jalali,
-        "cited_source": a.cited_source,
-        "relevance": round(a.relevance, 3),
-        "also": len(a.sightings),
-        "duplicate_of": None,
-    }
-
-
-def _sighting_row(s: Any) -> dict[str, Any]:
-    return {
-        "id": f"↳{s.article_id}",
-        "outlet": s.outlet,
-        "title": s.title,
-        "url": s.url,
-        "published": s.published,
-        "kind": s.kind,
-        "score": round(s.score, 3),
-        "duplicate_of": s.article_id,
-        "cited_source": s.cited_source,
-    }
+        with Progress(console=err, transient=True, disable=not err.is_terminal) as progress:
+            task = progress.add_task("exporting stories", total=total)
+            try:
+                n = write_rows(rows(progress, task), fmt, path, columns)
+            except ExportError as exc:
+                raise UserError(str(exc)) from None
+    err.print(f"wrote {n} copies of {total} stories to {path}")
 
 
 @app.command()
 def show(
-    article_id: Annotated[int, typer.Argument(metavar="ID")],
+    item_id: Annotated[str, typer.Argument(metavar="ID", help="a42 (article) or s17 (sighting).")],
     db: DbOpt = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text | json")] = "text",
 ) -> None:
-    """Show one article: text, dates in both calendars, relevance, and where else it appeared.
+    """Show an article (text, dates in both calendars, relevance, where else it appeared) or a
+    sighting (its text, its original and its place in the story).
 
-    Example: monitor show 42
+    Example: monitor show a42
     """
     from sqlalchemy.orm import Session
 
+    from monitor.views import article_detail, parse_item_id, sighting_detail
     from storage.queries import get_article
+    from storage.search import get_sighting
 
     check_format(fmt, ("text", "json"))
+    try:
+        item = parse_item_id(item_id)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
     with Session(store(db)) as session:
-        a = get_article(session, article_id)
-        if a is None:
-            raise UserError(f"no article with id {article_id}")
-        data = {
-            **_article_row(a),
-            "lead": a.lead,
-            "body": a.body,
-            "author": a.author,
-            "tags": a.tags,
-            "seed_file": a.seed_file,
-            "fetched_at": a.fetched_at,
-            "relevance_reasons": a.relevance_reasons,
-            "sightings": [_sighting_row(s) for s in a.sightings],
-            "revisions": [{"changed_at": r.changed_at, "title": r.title} for r in a.revisions],
-        }
+        if item.kind == "sighting":
+            s = get_sighting(session, item.number)
+            if s is None:
+                raise UserError(f"no sighting with id {item}")
+            data = sighting_detail(s)
+        else:
+            a = get_article(session, item.number)
+            if a is None:
+                raise UserError(f"no article with id {item}")
+            data = article_detail(a)
     if fmt == "json":
         print(render.dumps(data))
-        return
+    elif item.kind == "sighting":
+        _print_sighting(data)
+    else:
+        _print_article(data)
+
+
+def _print_article(data: dict[str, Any]) -> None:
     out = Console()
     say = render.say(out)  # stored text: printed literally, without control characters
-    say((data["title"], "bold"), f"  #{article_id} · {data['outlet'] or 'seed'}")
+    say((data["title"], "bold"), f"  {data['id']} · {data['outlet'] or 'seed'}")
     say(
         f"{data['url']}\npublished {render.both_calendars(data['published'])}"
-        f" · fetched {render.both_calendars(data['fetched_at'])}"
+        f" · fetched {render.both_calendars(data['fetched'])}"
     )
     if data["cited_source"]:
         say(f"source cited: {data['cited_source']}")
@@ -147,9 +319,44 @@ def show(
     if data["sightings"]:
         say(("Also published by", "bold"))
         for s in data["sightings"]:
-            say(f"  {s['outlet']}: {s['title']} ({s['kind']}, {s['score']}) {s['url']}")
+            say(
+                f"  {s['id']} {s['outlet']}: {s['title']} ({s['kind']}, {s['similarity']}) "
+                f"{render.both_calendars(s['published'] or s['fetched'])} {s['url']}"
+            )
     for r in data["revisions"]:
         out.print(f"revised: earlier text kept from {render.both_calendars(r['changed_at'])}")
+
+
+def _print_sighting(data: dict[str, Any]) -> None:
+    say = render.say(Console())  # stored text: printed literally, without control characters
+    o = data["original"]
+    say((data["title"] or "(no title)", "bold"), f"  {data['id']} · {data['outlet']}")
+    say(
+        f"{data['url']}\npublished {render.both_calendars(data['published'])}"
+        f" · seen {render.both_calendars(data['seen'])}\n"
+        f"{data['kind']} copy ({data['similarity']}) of {o['id']} {o['outlet'] or 'seed'}: "
+        f"{o['title']}\ncopy {data['place']} of {data['copies']} in story {data['story']}"
+    )
+    if data["body"]:
+        say(f"\n{data['body']}\n")
+
+
+@app.command()
+def reindex(db: DbOpt = None) -> None:
+    """Recompute the search text of every article and sighting (after a search-rule change or
+    an upgrade from a store made before full-text search).
+
+    Example: monitor reindex
+    """
+    from sqlalchemy.orm import Session
+
+    from monitor.searchtext import search_document
+    from storage.search import rewrite_search_text
+
+    with Session(store(db)) as session:
+        n = rewrite_search_text(session, search_document)
+        session.commit()
+    err.print(f"reindexed {n} articles and sightings")
 
 
 @app.command()
@@ -160,30 +367,14 @@ def sources(outlets: OutletsOpt = None, db: DbOpt = None, fmt: FormatOpt = "tabl
     """
     from sqlalchemy.orm import Session
 
+    from monitor.views import source_row
     from storage.queries import outlet_counts
 
     check_format(fmt)
     rows = []
     with Session(store(db)) as session:
         for key, o in load_outlets(outlets).items():
-            counts = outlet_counts(session, key)
-            s = o.schedule
-            rows.append(
-                {
-                    "outlet": key,
-                    "name": o.name,
-                    "name_fa": o.name_fa,
-                    "enabled": o.enabled,
-                    "domains": list(o.domains),
-                    "feeds": list(o.feeds),
-                    "sitemaps": list(o.sitemaps),
-                    "listings": list(o.listings),
-                    "schedule": s.cron or f"every {s.interval}s ±{s.jitter}s",
-                    "articles": counts.articles,
-                    "sightings": counts.sightings,
-                    "last_run": counts.last_run.started_at if counts.last_run else None,
-                }
-            )
+            rows.append(source_row(key, o, outlet_counts(session, key)))
     cols = ["outlet", "name", "schedule", "feeds", "articles", "sightings", "last_run"]
     render.emit(rows, fmt, title="Outlets", table_columns=cols)
 
@@ -191,10 +382,11 @@ def sources(outlets: OutletsOpt = None, db: DbOpt = None, fmt: FormatOpt = "tabl
 @app.command()
 def runs(
     outlet: Annotated[str | None, typer.Option(help="Only this outlet.")] = None,
-    limit: Annotated[int, typer.Option(help="How many, newest first.", min=1, max=100000)] = 30,
+    limit: Annotated[int, typer.Option(help="How many, newest first (1–1000).")] = 30,
     failures: Annotated[
         bool, typer.Option("--failures", help="List article URLs that failed, with reasons.")
     ] = False,
+    outlets: OutletsOpt = None,
     db: DbOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
@@ -207,6 +399,8 @@ def runs(
     from storage.queries import list_runs
 
     check_format(fmt)
+    check_positive("--limit", limit, most=1000)
+    outlet = check_outlets([outlet], outlets)[0] if outlet else None
     if failures:
         from monitor.defaults import MONITOR_MAX_ATTEMPTS
         from storage.pending import failed_urls

@@ -1,0 +1,238 @@
+"""Row shapes for people and programs: stories, copies, article and sighting detail, runs, outlets.
+
+One place decides what a row holds, so the table, JSON/CSV output, exports and a future web page
+show the same fields. It sits on the domain side (not in ``storage/``) because rows carry both
+calendars: every datetime appears as an aware ISO 8601 value and, beside it, ``*_jalali`` in
+Tehran time.
+
+Ids have one prefix per kind of stored thing: ``a42`` is an article (the original of a story),
+``s17`` a sighting (a copy another outlet republished). ``monitor show`` takes either, and a bare
+number means an article, as it always did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from storage.models import Article, CrawlRun, Sighting
+from storage.search import CopyFilter
+
+ARTICLE_PREFIX, SIGHTING_PREFIX = "a", "s"
+
+
+@dataclass(frozen=True)
+class ItemId:
+    kind: str  # "article" | "sighting"
+    number: int
+
+    def __str__(self) -> str:
+        return (ARTICLE_PREFIX if self.kind == "article" else SIGHTING_PREFIX) + str(self.number)
+
+
+def parse_item_id(value: str) -> ItemId:
+    """``a42``/``42`` → article 42, ``s17`` → sighting 17; ``ValueError`` for anything else."""
+    raw = value.strip().lower()
+    kind = "article"
+    if raw[:1] in (ARTICLE_PREFIX, SIGHTING_PREFIX):
+        kind = "article" if raw[0] == ARTICLE_PREFIX else "sighting"
+        raw = raw[1:]
+    if not raw.isdigit() or int(raw) <= 0:
+        raise ValueError(f"not an id: {value!r} (use a42 for an article, s17 for a sighting)")
+    return ItemId(kind, int(raw))
+
+
+def article_id(a: Article) -> str:
+    return str(ItemId("article", a.id))
+
+
+def sighting_id(s: Sighting) -> str:
+    return str(ItemId("sighting", s.id))
+
+
+def jalali(dt: datetime | None) -> str | None:
+    if dt is None:
+        return None
+    from monitor.dates import to_jalali
+
+    return to_jalali(dt)
+
+
+def _dated(name: str, dt: datetime | None) -> dict[str, Any]:
+    return {name: dt, f"{name}_jalali": jalali(dt)}
+
+
+@dataclass(frozen=True)
+class Copy:
+    """One copy of a story, article or sighting, with the date filters look at."""
+
+    id: str
+    kind: str  # original | url | exact | near
+    outlet: str | None
+    title: str | None
+    url: str
+    published: datetime | None
+    fetched: datetime
+    row: Article | Sighting
+
+    @property
+    def date(self) -> datetime:
+        return self.published or self.fetched
+
+
+def copies(a: Article) -> list[Copy]:
+    """The original and every sighting, earliest first (by each copy's own date)."""
+    out = [Copy(article_id(a), "original", a.outlet, a.title, a.url, a.published, a.fetched_at, a)]
+    out += [
+        Copy(sighting_id(s), s.kind, s.outlet, s.title, s.url, s.published, s.seen_at, s)
+        for s in a.sightings
+    ]
+    return sorted(out, key=lambda c: (c.date, c.kind != "original"))
+
+
+def story_row(
+    a: Article,
+    *,
+    score: float | None = None,
+    snippet: Any = None,
+    filters: CopyFilter | None = None,
+) -> dict[str, Any]:
+    """A story: its first publisher and first-seen time, how many outlets carried it, which."""
+    all_copies = copies(a)
+    first = all_copies[0]
+    outlets = list(dict.fromkeys(c.outlet or "seed" for c in all_copies))
+    in_range = [
+        c
+        for c in all_copies
+        if filters is None or filters.accepts(c.outlet, c.published, c.fetched)
+    ]
+    row: dict[str, Any] = {
+        "id": article_id(a),
+        "title": a.title,
+        "first_outlet": first.outlet,
+        **_dated("first_seen", first.date),
+        "outlets": len(outlets),
+        "outlet_names": outlets,
+        "copies": len(all_copies),
+        "copies_in_range": [c.id for c in in_range],
+        "url": a.url,
+        "relevance": round(a.relevance, 3),
+        "score": None if score is None else round(score, 4),
+    }
+    if snippet is not None:
+        row["snippet"] = snippet.text
+        row["snippet_marks"] = [list(m) for m in snippet.marks]
+    return row
+
+
+def copy_row(c: Copy, story: Article, *, full_text: bool = False) -> dict[str, Any]:
+    """One copy for ``--rows`` and exports; ``full_text`` adds lead and body."""
+    r = c.row
+    row: dict[str, Any] = {
+        "id": c.id,
+        "story": article_id(story),
+        "kind": c.kind,
+        "outlet": c.outlet,
+        "title": c.title,
+        "url": c.url,
+        **_dated("published", c.published),
+        **_dated("fetched", c.fetched),
+        "similarity": round(r.score, 3) if isinstance(r, Sighting) else 1.0,
+        "cited_source": r.cited_source,
+    }
+    if full_text:
+        row["lead"] = r.lead if isinstance(r, Article) else None
+        row["body"] = r.body
+    return row
+
+
+def article_detail(a: Article) -> dict[str, Any]:
+    return {
+        "id": article_id(a),
+        "outlet": a.outlet,
+        "title": a.title,
+        "url": a.url,
+        **_dated("published", a.published),
+        **_dated("fetched", a.fetched_at),
+        "date_source": a.date_source,
+        "cited_source": a.cited_source,
+        "relevance": round(a.relevance, 3),
+        "relevance_reasons": a.relevance_reasons,
+        "author": a.author,
+        "tags": a.tags,
+        "seed_file": a.seed_file,
+        "lead": a.lead,
+        "body": a.body,
+        "sightings": [copy_row(c, a) for c in copies(a) if c.kind != "original"],
+        "revisions": [_dated("changed_at", r.changed_at) | {"title": r.title} for r in a.revisions],
+    }
+
+
+def sighting_detail(s: Sighting) -> dict[str, Any]:
+    """A sighting, its original, and its place among the story's copies (1 = first seen)."""
+    story = s.original
+    order = [c.id for c in copies(story)]
+    return {
+        "id": sighting_id(s),
+        "story": article_id(story),
+        "kind": s.kind,
+        "similarity": round(s.score, 3),
+        "outlet": s.outlet,
+        "title": s.title,
+        "url": s.url,
+        **_dated("published", s.published),
+        **_dated("seen", s.seen_at),
+        "cited_source": s.cited_source,
+        "body": s.body,
+        "place": order.index(sighting_id(s)) + 1,
+        "copies": len(order),
+        "original": {
+            "id": article_id(story),
+            "outlet": story.outlet,
+            "title": story.title,
+            "url": story.url,
+            **_dated("published", story.published),
+        },
+    }
+
+
+# The counts shown for a crawl, in the order people read them.
+RUN_COUNTS = ("requests", "not_modified", "pages", "new", "duplicate", "irrelevant", "failed")
+
+
+def run_row(r: CrawlRun) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "outlet": r.outlet,
+        "status": r.status,
+        "trigger": r.trigger,
+        "started_at": r.started_at,
+        "finished_at": r.finished_at,
+        **{name: getattr(r, name) for name in (*RUN_COUNTS[:6], "revised", "failed")},
+        "failures": r.failures,
+    }
+
+
+def source_row(key: str, outlet: Any, counts: Any) -> dict[str, Any]:
+    """An outlet as configured, with what the store holds from it."""
+    s = outlet.schedule
+    return {
+        "outlet": key,
+        "name": outlet.name,
+        "name_fa": outlet.name_fa,
+        "enabled": outlet.enabled,
+        "domains": list(outlet.domains),
+        "feeds": list(outlet.feeds),
+        "sitemaps": list(outlet.sitemaps),
+        "listings": list(outlet.listings),
+        "schedule": s.cron or f"every {s.interval}s ±{s.jitter}s",
+        "articles": counts.articles,
+        "sightings": counts.sightings,
+        "last_run": counts.last_run.started_at if counts.last_run else None,
+    }
+
+
+def table_columns(rows: Sequence[dict[str, Any]], wanted: Sequence[str]) -> list[str]:
+    return [c for c in wanted if not rows or c in rows[0]]
