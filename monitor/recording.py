@@ -71,6 +71,7 @@ def record_verdict(
                 published=ex.published,
                 cited_source=ex.cited_source,
                 body=fingerprint_input(ex.lead, ex.text),
+                source=item.source,
             ),
         )
     elif outcome is Outcome.NEW:
@@ -93,6 +94,7 @@ def record_verdict(
             relevance=float(rel.score) if rel else 0.0,
             relevance_reasons=[*verdict.notes, *(rel.reasons if rel else [])],
             fetched_at=item.fetched_at,
+            source=item.source,
         )
         article, happened = upsert_article(session, data, blob(verdict.fingerprint))
         article_id = article.id

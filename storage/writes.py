@@ -68,6 +68,7 @@ class ArticleData:
     relevance: float = 0.0
     relevance_reasons: list[str] = field(default_factory=list)
     fetched_at: datetime | None = None  # when the page was fetched (a promotion keeps it)
+    source: str = "web"  # web | telegram
 
 
 _ARTICLE_FIELDS = (
@@ -86,6 +87,7 @@ _ARTICLE_FIELDS = (
     "relevance",
     "relevance_reasons",
     "search_text",
+    "source",
 )
 
 
@@ -134,6 +136,7 @@ class SightingData:
     published: datetime | None = None
     cited_source: str | None = None
     body: str | None = None
+    source: str = "web"  # web | telegram
 
 
 def record_sighting(session: Session, data: SightingData) -> Sighting:
@@ -144,6 +147,7 @@ def record_sighting(session: Session, data: SightingData) -> Sighting:
     row.article_id, row.url, row.outlet = data.original_id, data.url, data.outlet
     row.kind, row.score, row.title = data.kind, data.score, data.title
     row.published, row.cited_source, row.body = data.published, data.cited_source, data.body
+    row.source = data.source
     row.seen_at = utcnow()
     return row
 

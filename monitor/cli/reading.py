@@ -29,6 +29,9 @@ from monitor.outlets import load_outlets
 def query(
     text: Annotated[str | None, typer.Argument(help="Words that must all appear.")] = None,
     outlet: Annotated[str | None, typer.Option(help="Only this outlet.")] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Only stories first seen here: telegram | web.")
+    ] = None,
     since: Annotated[
         str | None, typer.Option(help="From this date (2023-12-05 or 1402/09/14).")
     ] = None,
@@ -49,11 +52,14 @@ def query(
     from storage.queries import search_articles
 
     check_format(fmt)
+    if source not in (None, "telegram", "web"):
+        raise UserError(f"--source must be telegram or web, not {source!r}")
     with Session(store(db)) as session:
         found = search_articles(
             session,
             search_text(text).split(),
             outlet=outlet,
+            source=source,
             since=parse_day(since),
             until=parse_day(until),
             limit=limit,
@@ -64,7 +70,7 @@ def query(
             rows.append(_article_row(a))
             if include_duplicates:
                 rows.extend(_sighting_row(s) for s in a.sightings)
-    cols = ["id", "outlet", "published", "title", "also"]
+    cols = ["id", "outlet", "source", "published", "title", "also"]
     render.emit(rows, fmt, title=f"{len(found)} articles", table_columns=cols)
 
 
@@ -80,6 +86,9 @@ def _article_row(a: Any) -> dict[str, Any]:
         "relevance": round(a.relevance, 3),
         "also": len(a.sightings),
         "duplicate_of": None,
+        # Where the story was first seen (a Telegram post before the website, say), and when.
+        "source": a.first_source or a.source,
+        "first_seen": a.first_seen or a.published,
     }
 
 
@@ -94,6 +103,7 @@ def _sighting_row(s: Any) -> dict[str, Any]:
         "score": round(s.score, 3),
         "duplicate_of": s.article_id,
         "cited_source": s.cited_source,
+        "source": s.source,
     }
 
 
