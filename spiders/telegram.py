@@ -134,6 +134,6 @@ class TelegramSpider(Spider):
         reason = (
             f"HTTP {response.status}"
             if response is not None
-            else f"{failure.type.__name__}: {failure.getErrorMessage()}"
+            else f"{type(failure.value).__name__}: {failure.getErrorMessage()}"
         )
         record_failure(self.crawler.stats, request.url, reason)
