@@ -30,6 +30,7 @@ MIRROR_OVERRIDES: dict[str, Any] = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
     "DOWNLOAD_TIMEOUT": 5,
     "RETRY_TIMES": 1,
+    "DOWNLOAD_SLOTS": {},  # the simulator does not rate-limit t.me either
 }
 
 

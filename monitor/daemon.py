@@ -37,7 +37,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from monitor import health
 from monitor.jobs import JOB_DEFAULTS, JOBS_TABLE, build_trigger, crawl_command, first_run_time
 from monitor.lock import AlreadyRunning, instance_lock
-from monitor.outlets import load_outlets
+from monitor.outlets import Schedule, load_outlets
 from monitor.recovery import busy_elsewhere, close_run, recover_runs
 from monitor.store import open_store
 from storage.db import StoreError, connect, make_engine
@@ -256,7 +256,8 @@ def _schedule(
         scheduler.remove_job(job_id)
         log.info("removed stored job %s (not selected in this run)", job_id)
     for key in keys:
-        trigger = build_trigger(outlets[key].schedule, every)
+        # The telegram spider (all channels) has no outlet entry: the default schedule.
+        trigger = build_trigger(outlets[key].schedule if key in outlets else Schedule(), every)
         old = stored.get(key)
         immediate = old is None or key in redo
         when = first_run_time(trigger, now, old.next_run_time if old else None, immediate=immediate)
@@ -286,13 +287,17 @@ def _schedule(
 
 
 def _selected(outlets_file: str | None, wanted: list[str] | None) -> list[str]:
+    from monitor.channels import load_channels
+
     outlets = load_outlets(outlets_file)
+    # One job reads every enabled Telegram channel (spiders/telegram.py).
+    telegram = ["telegram"] if any(c.enabled for c in load_channels(outlets_file).values()) else []
     if wanted:
-        unknown = sorted(set(wanted) - set(outlets))
+        unknown = sorted(set(wanted) - set(outlets) - set(telegram))
         if unknown:
             raise ValueError(f"unknown outlet(s): {', '.join(unknown)}")
         return list(dict.fromkeys(wanted))
-    return [k for k, o in outlets.items() if o.enabled]
+    return [k for k, o in outlets.items() if o.enabled] + telegram
 
 
 def run_daemon(

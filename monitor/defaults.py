@@ -51,6 +51,11 @@ MONITOR_RETRY_BACKOFF = 600.0
 MONITOR_MAX_RETRY_AFTER = 300
 # What started the crawl: manual | scheduled | demo (recorded in crawl_runs).
 MONITOR_TRIGGER = "manual"
+# Telegram channels: preview pages read at most per channel and run (each holds about 20 posts).
+# A first run reads this many; later runs page back only to the last post already judged.
+MONITOR_TELEGRAM_PAGES = 10
+# Seconds between requests to t.me: the preview is rate-limited, and every channel shares it.
+MONITOR_TELEGRAM_DELAY = 3.0
 # Show a live progress display (the CLI turns it on when stderr is a terminal).
 MONITOR_PROGRESS = False
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from monitor.extract import Extracted
+    from monitor.telegram.parse import Post
     from monitor.verdict import Verdict
 
 
@@ -30,6 +31,7 @@ class PageItem:
     refetch: bool = False
     source: str = "web"  # web | telegram
     fetched_at: datetime | None = None
+    post: Post | None = None  # the parsed Telegram post (links, channel)
 
     extracted: Extracted | None = None
     verdict: Verdict | None = None

@@ -55,6 +55,7 @@ class Outlet:
     date_selector: str | None = None
     drop_selectors: tuple[str, ...] = ()
     boilerplate: tuple[str, ...] = ()
+    telegram: tuple[str, ...] = ()  # the outlet's public Telegram channels (see channels.py)
     enabled: bool = True
     schedule: Schedule = field(default_factory=Schedule)
 
@@ -97,7 +98,15 @@ class Outlet:
         return urls
 
 
-_TUPLE_KEYS = {"feeds", "sitemaps", "listings", "domains", "drop_selectors", "boilerplate"}
+_TUPLE_KEYS = {
+    "feeds",
+    "sitemaps",
+    "listings",
+    "domains",
+    "drop_selectors",
+    "boilerplate",
+    "telegram",
+}
 
 
 def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -190,6 +199,11 @@ def _build(key: str, raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> Out
         raise OutletConfigError(f"outlet {key!r} lacks {', '.join(missing)}")
     sched = data.pop("schedule", {}) or {}
     _check(key, data, sched)
+    tg = data.get("telegram", [])
+    if not isinstance(tg, list) or not all(isinstance(c, str) for c in tg):
+        raise OutletConfigError(
+            f'outlet {key!r}: telegram must be a list of channel names, e.g. ["farsna"]'
+        )
     kwargs = {k: (tuple(v) if k in _TUPLE_KEYS else v) for k, v in data.items()}
     kwargs.setdefault("name_fa", kwargs["name"])
     try:
@@ -226,12 +240,18 @@ def _check_selectors(outlet: Outlet) -> None:
             ) from None
 
 
-def load_outlets(user_file: str | Path | None = None) -> dict[str, Outlet]:
-    """All enabled and disabled outlets, bundled defaults first, then the user's file."""
+def load_config(user_file: str | Path | None = None) -> dict[str, Any]:
+    """The raw configuration: the bundled file with the user's merged over it."""
     raw = _read(BUNDLED)
     user = user_file
     if user:
         raw = _merge(raw, _read(Path(user).expanduser()))
+    return raw
+
+
+def load_outlets(user_file: str | Path | None = None) -> dict[str, Outlet]:
+    """All enabled and disabled outlets, bundled defaults first, then the user's file."""
+    raw = load_config(user_file)
     defaults = raw.get("defaults", {})
     return {key: _build(key, spec, defaults) for key, spec in raw.get("outlets", {}).items()}
 

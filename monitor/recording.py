@@ -72,6 +72,7 @@ def record_verdict(
                 cited_source=ex.cited_source,
                 body=fingerprint_input(ex.lead, ex.text),
                 search_text=search_text(ex.title, ex.lead, ex.text),
+                source=item.source,
             ),
         )
     elif outcome is Outcome.NEW:
@@ -94,6 +95,7 @@ def record_verdict(
             relevance=float(rel.score) if rel else 0.0,
             relevance_reasons=[*verdict.notes, *(rel.reasons if rel else [])],
             fetched_at=item.fetched_at,
+            source=item.source,
         )
         article, happened = upsert_article(session, data, blob(verdict.fingerprint))
         article_id = article.id

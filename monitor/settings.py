@@ -25,6 +25,10 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+# t.me has a slot of its own: one request at a time, slower than the outlets (rate-limited).
+DOWNLOAD_SLOTS = {
+    "t.me": {"concurrency": 1, "delay": defaults.MONITOR_TELEGRAM_DELAY, "jitter": 0.5},
+}
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
@@ -57,6 +61,7 @@ DOWNLOAD_HANDLERS = {
 # Judge (decode → extract → language → dedup → relevance), then record the outcome.
 ITEM_PIPELINES = {
     "monitor.pipelines.judging.JudgePipeline": 100,
+    "monitor.telegram.stories.StoryLinkPipeline": 150,
     "monitor.pipelines.record.RecordPipeline": 200,
 }
 EXTENSIONS = {

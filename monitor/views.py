@@ -120,7 +120,11 @@ def story_row(
         "url": a.url,
         "relevance": round(a.relevance, 3),
         "score": None if score is None else round(score, 4),
+        # Where the story appeared first (a Telegram post before the website, say).
+        "source": a.first_source or a.source,
     }
+    if a.first_seen is not None and (first.date is None or a.first_seen < first.date):
+        row.update(_dated("first_seen", a.first_seen))
     if snippet is not None:
         row["snippet"] = snippet.text
         row["snippet_marks"] = [list(m) for m in snippet.marks]
@@ -141,6 +145,7 @@ def copy_row(c: Copy, story: Article, *, full_text: bool = False) -> dict[str, A
         **_dated("fetched", c.fetched),
         "similarity": round(r.score, 3) if isinstance(r, Sighting) else 1.0,
         "cited_source": r.cited_source,
+        "source": r.source,
     }
     if full_text:
         row["lead"] = r.lead if isinstance(r, Article) else None
@@ -163,6 +168,8 @@ def article_detail(a: Article) -> dict[str, Any]:
         "author": a.author,
         "tags": a.tags,
         "seed_file": a.seed_file,
+        "source": a.first_source or a.source,
+        **_dated("first_seen", a.first_seen),
         "lead": a.lead,
         "body": a.body,
         "sightings": [copy_row(c, a) for c in copies(a) if c.kind != "original"],

@@ -12,8 +12,10 @@ from typing import Any
 from scrapy import Request, Spider
 from scrapy.settings import BaseSettings
 
+from monitor.channels import load_channels
 from monitor.outlets import Outlet, load_outlets, outlet_for_url
 from spiders.outlet import OutletSpider
+from spiders.telegram import TelegramSpider
 
 
 def spider_class(outlet: Outlet) -> type[OutletSpider]:
@@ -30,7 +32,12 @@ def spider_class(outlet: Outlet) -> type[OutletSpider]:
 class OutletSpiderLoader:
     def __init__(self, settings: BaseSettings) -> None:
         self.outlets = load_outlets(settings.get("MONITOR_OUTLETS"))
-        self._spiders = {key: spider_class(o) for key, o in self.outlets.items() if o.enabled}
+        self._spiders: dict[str, type[Spider]] = {
+            key: spider_class(o) for key, o in self.outlets.items() if o.enabled
+        }
+        # One spider for every channel (one t.me download slot): see spiders/telegram.py.
+        if any(c.enabled for c in load_channels(settings.get("MONITOR_OUTLETS")).values()):
+            self._spiders[TelegramSpider.name] = TelegramSpider
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> OutletSpiderLoader:
@@ -46,5 +53,7 @@ class OutletSpiderLoader:
         return sorted(self._spiders)
 
     def find_by_request(self, request: Request) -> builtins.list[str]:
+        if (request.url.split("/")[2:3] or [""])[0] == "t.me":
+            return [TelegramSpider.name] if TelegramSpider.name in self._spiders else []
         outlet = outlet_for_url(request.url, self.outlets)
         return [outlet.key] if outlet and outlet.key in self._spiders else []

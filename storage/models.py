@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -84,6 +85,11 @@ class Article(Base):
     search_text: Mapped[str] = mapped_column(Text, default="")
     # An analyst's verdict (relevant | irrelevant), which overrides the model's.
     label: Mapped[str | None] = mapped_column(String(16))
+    # Where the story's row came from (web | telegram), and where and when the story was first
+    # seen anywhere: a Telegram post that announced the article an hour before it appeared.
+    source: Mapped[str] = mapped_column(String(16), default="web", server_default="web")
+    first_seen: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_source: Mapped[str | None] = mapped_column(String(16))
 
     fingerprint: Mapped[StoredFingerprint | None] = relationship(
         back_populates="article", cascade="all, delete-orphan", uselist=False
@@ -134,8 +140,32 @@ class Sighting(Base):
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Search tokens of the copy's own title and text, indexed like ``Article.search_text``.
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    source: Mapped[str] = mapped_column(String(16), default="web", server_default="web")
 
     original: Mapped[Article] = relationship(back_populates="sightings")
+
+
+class PostLink(Base):
+    """A link written in a Telegram post, kept whatever the post's verdict.
+
+    ``article_url`` is the canonical URL when the link points at an article of a configured
+    outlet: when that article is stored (before or after the post), post and article become
+    one story. The post's text is kept so it can join the story even if it was judged
+    irrelevant on its own (a one-line "details here" post).
+    """
+
+    __tablename__ = "post_links"
+    __table_args__ = (UniqueConstraint("post_url", "url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_url: Mapped[str] = mapped_column(String(1000), index=True)
+    channel: Mapped[str] = mapped_column(String(64))
+    outlet: Mapped[str | None] = mapped_column(String(64))
+    url: Mapped[str] = mapped_column(String(2000))
+    article_url: Mapped[str | None] = mapped_column(String(1000), index=True)
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    title: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str | None] = mapped_column(Text)
 
 
 class Revision(Base):

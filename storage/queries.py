@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from storage.models import Article, CrawlRun, Sighting
+from storage.models import Article, CrawlRun, SeenUrl, Sighting
 
 
 def get_article(session: Session, article_id: int) -> Article | None:
@@ -47,3 +47,22 @@ def outlet_counts(session: Session, outlet: str) -> OutletCounts:
         select(CrawlRun).where(CrawlRun.outlet == outlet).order_by(CrawlRun.id.desc()).limit(1)
     )
     return OutletCounts(articles or 0, sightings or 0, newest, last)
+
+
+def telegram_seen(session: Session, channels: list[str]) -> dict[str, dict[int, str]]:
+    """Judged Telegram posts by channel (lower-case name): ``{post id: verdict}``.
+
+    Post URLs are ``https://t.me/<channel>/<id>``; the largest id is the channel's watermark.
+    """
+    wanted = {c.lower() for c in channels}
+    found: dict[str, dict[int, str]] = {c: {} for c in wanted}
+    rows = session.execute(
+        select(SeenUrl.canonical_url, SeenUrl.verdict).where(
+            SeenUrl.canonical_url.like("https://t.me/%")
+        )
+    )
+    for url, verdict in rows:
+        channel, _, post_id = url.removeprefix("https://t.me/").partition("/")
+        if channel.lower() in wanted and post_id.isdigit():
+            found[channel.lower()][int(post_id)] = verdict
+    return found

@@ -47,6 +47,8 @@ class CopyFilter:
     since: datetime | None = None
     until: datetime | None = None
     fetched_since: datetime | None = None
+    # Where the story was first seen (web | telegram): a property of the story, not the copy.
+    source: str | None = None
 
     def accepts(self, outlet: str | None, date: datetime | None, fetched: datetime) -> bool:
         """The same test in Python, for listing the copies of a found story."""
@@ -103,13 +105,20 @@ def _copy_condition(f: CopyFilter, alias: str, fetched: str) -> str:
 _LISTED = "(a.label IS NULL OR a.label != 'irrelevant')"
 
 
+def _listed(f: CopyFilter) -> str:
+    """Stories that may be listed at all: not labelled irrelevant, from the asked source."""
+    if f.source is None:
+        return _LISTED
+    return f"{_LISTED} AND coalesce(a.first_source, a.source) = :source"
+
+
 def _story_filter(f: CopyFilter) -> str:
     own = _copy_condition(f, "a", "fetched_at")
     if not own:
-        return _LISTED
+        return _listed(f)
     copies = _copy_condition(f, "c", "seen_at")
     return (
-        f"{_LISTED} AND "
+        f"{_listed(f)} AND "
         f"(({own}) OR EXISTS (SELECT 1 FROM sightings c WHERE c.article_id = a.id AND {copies}))"
     )
 
@@ -168,7 +177,7 @@ def _newest_first(dialect: str, f: CopyFilter, walk_dates: bool = False) -> str:
         [own, f"a.id IN (SELECT c.article_id FROM sightings c WHERE {copies})"] if own else [""]
     )
     branches = [
-        f"SELECT * FROM (SELECT a.id AS id, {date} AS d FROM articles a WHERE {t} AND {_LISTED}"
+        f"SELECT * FROM (SELECT a.id AS id, {date} AS d FROM articles a WHERE {t} AND {_listed(f)}"
         + (f" AND {p}" if p else "")
         + f" ORDER BY d DESC, a.id DESC LIMIT :page_end) b{i}"
         for i, (t, p) in enumerate((t, p) for t in texts for p in passes)
@@ -222,6 +231,8 @@ def _params(session: Session, query: TextQuery | None, f: CopyFilter) -> tuple[s
         params["match"] = fts5_match(query) if dialect == "sqlite" else tsquery(query)
     if f.outlets:
         params["outlets"] = list(f.outlets)
+    if f.source is not None:
+        params["source"] = f.source
     for name in ("since", "until", "fetched_since"):
         if getattr(f, name) is not None:
             params[name] = getattr(f, name)

@@ -68,6 +68,7 @@ class ArticleData:
     relevance: float = 0.0
     relevance_reasons: list[str] = field(default_factory=list)
     fetched_at: datetime | None = None  # when the page was fetched (a promotion keeps it)
+    source: str = "web"  # web | telegram
 
 
 _ARTICLE_FIELDS = (
@@ -86,6 +87,7 @@ _ARTICLE_FIELDS = (
     "relevance",
     "relevance_reasons",
     "search_text",
+    "source",
 )
 
 
@@ -137,6 +139,7 @@ class SightingData:
     # The copy's own search tokens (``monitor.normalize.search_text`` of title and body), so a
     # story is found through any copy's text.
     search_text: str = ""
+    source: str = "web"  # web | telegram
 
 
 def record_sighting(session: Session, data: SightingData) -> Sighting:
@@ -148,6 +151,7 @@ def record_sighting(session: Session, data: SightingData) -> Sighting:
     row.kind, row.score, row.title = data.kind, data.score, data.title
     row.published, row.cited_source, row.body = data.published, data.cited_source, data.body
     row.search_text = data.search_text
+    row.source = data.source
     row.seen_at = utcnow()
     return row
 

@@ -219,14 +219,22 @@ def demo(
 def simulate(
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port on 127.0.0.1.")] = 8800,
     corpus: CorpusOpt = None,
+    telegram_corpus: Annotated[
+        str | None,
+        typer.Option(help="Also serve real Telegram posts from this folder of <channel>.jsonl."),
+    ] = None,
 ) -> None:
     """Serve the local outlet simulator until Ctrl-C.
 
     Example: monitor simulate --port 8800  (then: monitor crawl --mirror http://127.0.0.1:8800)
     """
+    from pathlib import Path
+
     from monitor.simulator import Simulator
 
-    sim = Simulator(corpus=corpus, port=port)
+    if telegram_corpus is not None and not Path(telegram_corpus).is_dir():
+        raise UserError(f"--telegram-corpus {telegram_corpus}: not a folder")
+    sim = Simulator(corpus=corpus, port=port, telegram_corpus=telegram_corpus)
     err.print(f"serving the outlets at http://127.0.0.1:{port}/<host>/<path>; Ctrl-C stops")
     with contextlib.suppress(KeyboardInterrupt):
         sim.serve_forever()

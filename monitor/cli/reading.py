@@ -57,6 +57,7 @@ def _filters(
     utc: bool,
     fetched_since: str | None,
     outlets_file: str | None,
+    source: str | None = None,
 ) -> Any:
     from storage.search import CopyFilter
 
@@ -68,6 +69,7 @@ def _filters(
         since=start,
         until=end,
         fetched_since=parse_day(fetched_since, utc=utc, option="--fetched-since"),
+        source=source,
     )
 
 
@@ -100,6 +102,9 @@ def query(
         ),
     ] = None,
     outlet: OutletOpt = None,
+    source: Annotated[
+        str | None, typer.Option(help="Only stories first seen here: telegram | web.")
+    ] = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
     utc: UtcOpt = False,
@@ -137,7 +142,9 @@ def query(
     check_positive("--offset", offset, zero=True)
     text = _text_query(words)
     order = _sort(sort, text is not None)
-    filters = _filters(outlet, since, until, utc, fetched_since, outlets)
+    if source not in (None, "telegram", "web"):
+        raise UserError(f"--source must be telegram or web, not {source!r}")
+    filters = _filters(outlet, since, until, utc, fetched_since, outlets, source)
     url = db_url(db)
     started = datetime.now(UTC)
     if new:
@@ -173,7 +180,7 @@ def query(
         cols = ["id", "story", "kind", "outlet", "published", "title"]
         title = f"{len(out)} copies of {len(hits)} stories"
     else:
-        cols = ["id", "first_outlet", "first_seen", "outlets", "title"]
+        cols = ["id", "first_outlet", "source", "first_seen", "outlets", "title"]
         cols += ["snippet"] if text is not None else ["outlet_names"]
         title = f"{len(out)} stories" + (f" from #{offset + 1}" if offset else "")
     render.emit(out, fmt, title=title, table_columns=cols)

@@ -85,7 +85,7 @@ def _bands(sig32: np.ndarray) -> np.ndarray:
     return (mixed >> np.uint64(32)).astype(np.uint32)
 
 
-def _scores(equal: np.ndarray, n_new: int, n_old: np.ndarray) -> np.ndarray:
+def _scores(equal: np.ndarray, n_new: float | np.ndarray, n_old: np.ndarray) -> np.ndarray:
     """Verdict scores: containment of the new text in each old one, less ``Z`` standard errors.
 
     Jaccard J is estimated from the share P of equal 8-bit minima (corrected for the 1/256
@@ -358,6 +358,45 @@ class DedupIndex:
         scores = _scores(equal, fp.n_features, self._nfeat[rows].astype(float))
         best = int(np.argmax(scores))  # rows ascend, so the first maximum is the earliest
         if scores[best] < threshold:
+            return None
+        return Match("near", int(self._keys[rows[best]]), float(scores[best]))
+
+    def compare(
+        self,
+        fp: Fingerprint,
+        keys: set[int],
+        direction: Literal["new_in_old", "old_in_new"] = "new_in_old",
+        threshold: float | None = None,
+    ) -> Match | None:
+        """Containment against ``keys`` only, compared directly rather than through LSH bands.
+
+        A short text inside a long one (a Telegram post carrying an article's headline and
+        lead) has a low Jaccard similarity, which banding misses by design, so ``query`` finds
+        it only by luck. The caller names the few rows worth comparing (stories from the same
+        days); ``direction`` says which text must be contained in which: ``new_in_old`` as in
+        ``query``, or ``old_in_new`` for a short item stored before the long one arrives. The
+        contained text needs ``MIN_FEATURES`` n-grams, as in ``query``.
+        """
+        _check_version(fp)
+        if not keys or self._live == 0 or fp.n_features == 0:
+            return None
+        wanted = np.fromiter(keys, dtype=np.int64)
+        rows = np.flatnonzero(np.isin(self._keys[: self._n], wanted) & self._alive[: self._n])
+        if direction == "old_in_new":
+            rows = rows[self._nfeat[rows] >= MIN_FEATURES]
+        elif fp.n_features < MIN_FEATURES:
+            return None
+        if len(rows) == 0:
+            return None
+        equal = (self._sig[rows] == fp.low_bytes()).sum(axis=1)
+        n_old = self._nfeat[rows].astype(float)
+        n_new = np.full_like(n_old, float(fp.n_features))
+        if direction == "old_in_new":
+            scores = _scores(equal, n_old, n_new)
+        else:
+            scores = _scores(equal, n_new, n_old)
+        best = int(np.argmax(scores))
+        if scores[best] < (DEFAULT_THRESHOLD if threshold is None else threshold):
             return None
         return Match("near", int(self._keys[rows[best]]), float(scores[best]))
 

@@ -15,8 +15,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--corpus", default=None, help="also serve the real feed items in this folder"
     )
+    parser.add_argument(
+        "--telegram-corpus",
+        default=None,
+        help="also serve real Telegram posts from this folder of <channel>.jsonl files "
+        "(e.g. ../shared/fixtures/telegram)",
+    )
     args = parser.parse_args(argv)
-    sim = Simulator(corpus=args.corpus, host=args.host, port=args.port)
+    sim = Simulator(
+        corpus=args.corpus, host=args.host, port=args.port, telegram_corpus=args.telegram_corpus
+    )
     sim.release(args.batch)
     sim._bind()
     print(f"simulator listening on {sim.url} (e.g. {sim.url}/www.mehrnews.com/rss)", flush=True)

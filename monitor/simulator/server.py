@@ -8,6 +8,7 @@ real. Tests drive time through ``release(batch)`` and ``update_article``, and re
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
@@ -26,6 +27,7 @@ from monitor.simulator import indexes, markup
 from monitor.simulator.catalog import Article, Catalog
 from monitor.simulator.faults import Fault
 from monitor.simulator.fixtures import Reply, failure
+from monitor.simulator.telegram import TelegramChannels
 
 HTML = "text/html; charset=utf-8"
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
@@ -51,6 +53,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+    def handle(self) -> None:
+        # A client that drops an idle keep-alive connection (a crawler closing its pool) is
+        # normal, not a traceback on stderr.
+        with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+            super().handle()
 
     def do_GET(self) -> None:
         self._serve("GET")
@@ -116,9 +124,15 @@ class Simulator:
     """Serve the simulated outlets. ``with Simulator().start() as sim: … sim.url …``."""
 
     def __init__(
-        self, corpus: str | Path | None = None, host: str = "127.0.0.1", port: int = 0
+        self,
+        corpus: str | Path | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        telegram_corpus: str | Path | None = None,
     ) -> None:
         self.catalog = Catalog(corpus)
+        # t.me/s/<channel> previews: bundled posts, plus real ones from a corpus folder if given.
+        self.telegram = TelegramChannels(telegram_corpus)
         self.host = host
         self.port = port
         self.log: list[tuple[str, str, int]] = []
@@ -216,6 +230,10 @@ class Simulator:
                     return fault
         return None
 
+    def edit_post(self, channel: str, post_id: int, text: str) -> None:
+        """Edit a Telegram post: its preview shows the new text and the "edited" mark."""
+        self.telegram.edit(channel, post_id, text)
+
     def hits(self, prefix: str = "") -> int:
         """Requests whose real URL starts with ``prefix`` (a real URL or a ``/host/path``)."""
         prefix = unquote(prefix)
@@ -257,6 +275,8 @@ class Simulator:
                 headers={"Allow": "GET, HEAD"},
                 compressible=False,
             )
+        if host == "t.me":
+            return real_url, self._telegram(rest, qs)
         outlet = self.catalog.outlet_for_host(host) if host else None
         if outlet is None:
             return real_url, self._not_found(real_url)
@@ -306,6 +326,21 @@ class Simulator:
         charset = "windows-1256" if art.encoding.lower() in ("windows-1256", "cp1256") else "utf-8"
         return Reply(200, body, f"text/html; charset={charset}", last_modified=art.modified)
 
+    def _telegram(self, rest: str, qs: dict[str, list[str]]) -> Reply:
+        """``t.me/robots.txt`` and channel previews ``t.me/s/<channel>[?before=<id>]``."""
+        if rest == "/robots.txt":
+            return Reply(200, b"User-agent: *\nAllow: /\n", "text/plain", last_modified=EPOCH)
+        parts = rest.strip("/").split("/")
+        channel = self.telegram.get(parts[1]) if len(parts) == 2 and parts[0] == "s" else None
+        if channel is None:
+            return self._not_found(f"https://t.me{rest}")
+        try:
+            before = int(qs["before"][0]) if "before" in qs else None
+        except ValueError:
+            before = None
+        body, modified = self.telegram.page(channel, self.catalog.batch, before)
+        return Reply(200, body, HTML, last_modified=modified)
+
     def _not_found(self, real_url: str) -> Reply:
         return Reply(404, markup.not_found(real_url), HTML, last_modified=EPOCH, compressible=False)
 
@@ -336,6 +371,10 @@ class Simulator:
                 data = json.loads(payload or b"{}")
                 self.update_article(data["url"], data.get("paragraphs"), data.get("title"))
                 return answer({"updated": data["url"]})
+            if rest == "/edit-post":
+                data = json.loads(payload or b"{}")
+                self.edit_post(data["channel"], int(data["id"]), data["text"])
+                return answer({"edited": f"{data['channel']}/{data['id']}"})
             if rest == "/reset-log":
                 self.reset_log()
                 return answer({"log": 0})

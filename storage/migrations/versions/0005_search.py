@@ -9,7 +9,7 @@ which splits on the spaces and changes nothing else) with a GIN index. Copies' d
 as the query uses them: ``coalesce(published, fetched_at)`` and ``coalesce(published, seen_at)``.
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

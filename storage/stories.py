@@ -1,0 +1,154 @@
+"""Stories across sources: Telegram posts' links, which story a URL belongs to, first sighting.
+
+A story is one ``articles`` row and its ``sightings``. A post that announced an article and the
+article itself are one story whichever was stored first; the story keeps when and where it
+was first seen (``first_seen``, ``first_source``), so "on Telegram 40 minutes before the
+website" is a query, not a guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import Article, JudgedPage, PostLink, SeenUrl, Sighting
+
+
+def record_post_links(
+    session: Session,
+    *,
+    post_url: str,
+    channel: str,
+    outlet: str | None,
+    links: Iterable[tuple[str, str | None]],
+    posted_at: datetime | None,
+    title: str | None,
+    body: str | None,
+) -> list[PostLink]:
+    """Keep every link of a post as ``(url, canonical article URL or None)``; idempotent."""
+    rows = []
+    for url, article_url in links:
+        row = session.scalar(
+            select(PostLink).where(PostLink.post_url == post_url, PostLink.url == url)
+        )
+        if row is None:
+            row = PostLink(post_url=post_url, url=url)
+            session.add(row)
+        row.channel, row.outlet, row.article_url = channel, outlet, article_url
+        row.posted_at, row.title, row.body = posted_at, title, body
+        rows.append(row)
+    session.flush()
+    return rows
+
+
+def story_of(session: Session, canonical_url: str) -> int | None:
+    """The story (article id) a canonical URL belongs to: stored as it, or as its sighting."""
+    article_id = session.scalar(select(Article.id).where(Article.canonical_url == canonical_url))
+    if article_id is None:
+        article_id = session.scalar(
+            select(Sighting.article_id).where(Sighting.canonical_url == canonical_url)
+        )
+    return article_id
+
+
+def own_row(session: Session, story_id: int, canonical_url: str) -> bool:
+    """Whether ``canonical_url`` is the story's own row (not one of its sightings)."""
+    return session.scalar(select(Article.canonical_url).where(Article.id == story_id)) == (
+        canonical_url
+    )
+
+
+def posts_linking(session: Session, article_url: str) -> list[PostLink]:
+    """Posts that link to this article, earliest first."""
+    return list(
+        session.scalars(
+            select(PostLink)
+            .where(PostLink.article_url == article_url)
+            .order_by(PostLink.posted_at, PostLink.id)
+        )
+    )
+
+
+def note_first_seen(
+    session: Session, article_id: int, when: datetime | None, source: str
+) -> Article | None:
+    """Move the story's first sighting earlier when ``when`` is earlier than what it has.
+
+    A story with no first sighting yet starts from its own row (published time, else fetched
+    time, and its source), so calling this in any order gives the same answer.
+    """
+    article = session.get(Article, article_id)
+    if article is None:
+        return None
+    if article.first_seen is None:
+        article.first_seen = article.published or article.fetched_at
+        article.first_source = article.source or "web"
+    if when is not None and (article.first_seen is None or when < article.first_seen):
+        article.first_seen, article.first_source = when, source
+    return article
+
+
+def set_sighting_source(session: Session, canonical_url: str, source: str) -> None:
+    row = session.scalar(select(Sighting).where(Sighting.canonical_url == canonical_url))
+    if row is not None:
+        row.source = source
+
+
+def stories_around(
+    session: Session, when: datetime | None, window: timedelta, source: str | None = None
+) -> set[int]:
+    """Stories published within ``window`` of ``when`` (from ``source`` only, if given): the
+    few rows a Telegram post and an article are compared with directly."""
+    if when is None:
+        return set()
+    stmt = select(Article.id).where(Article.published.between(when - window, when + window))
+    if source is not None:
+        stmt = stmt.where(Article.source == source)
+    return set(session.scalars(stmt))
+
+
+def join_story(
+    session: Session, story_id: int, into: int, kind: str, score: float, body: str | None = None
+) -> Sighting:
+    """Make story ``story_id`` (a post stored before the article it announced) a sighting of
+    story ``into`` (the article), with its own sightings; the first sighting carries over.
+
+    The article becomes the story's row because it is the fuller text; the post stays as
+    where and when the story was first seen. The post's own revisions go with its row.
+    """
+    old = session.get(Article, story_id)
+    target = session.get(Article, into)
+    if old is None or target is None:
+        raise ValueError(f"cannot join story {story_id} into {into}: missing row")
+    for sighting in list(old.sightings):
+        sighting.article_id = into
+    first_seen = old.first_seen or old.published
+    row = Sighting(
+        article_id=into,
+        canonical_url=old.canonical_url,
+        url=old.url,
+        outlet=old.outlet,
+        kind=kind,
+        score=score,
+        title=old.title,
+        published=old.published,
+        cited_source=old.cited_source,
+        body=body if body is not None else "\n".join(p for p in (old.lead, old.body) if p),
+        source=old.source,
+    )
+    seen = session.get(SeenUrl, old.canonical_url)
+    if seen is not None:
+        seen.verdict, seen.reason = "duplicate", f"joined story {into}"
+    for page in session.scalars(select(JudgedPage).where(JudgedPage.article_id == story_id)):
+        page.article_id = into  # the post and its own copies now belong to the article's story
+        if page.canonical_url == old.canonical_url:
+            page.verdict = "duplicate"
+    session.delete(old)
+    session.flush()
+    session.add(row)
+    note_first_seen(session, into, first_seen, old.first_source or old.source)
+    session.flush()
+    return row
