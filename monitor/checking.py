@@ -79,11 +79,12 @@ def check_pages(
     mirror: str | None = None,
     seeds: str | None = None,
     terms: str | None = None,
+    actors: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """One verdict dict per page; the judge (index, relevance model) is loaded once."""
     from monitor.outlets import load_outlets
 
-    judge = Judge(open_store(db, seeds), load_outlets(outlets_file), terms)
+    judge = Judge(open_store(db, seeds), load_outlets(outlets_file), terms, actors=actors)
     for source in sources:
         yield check_one(judge, source, url, mirror)
 

@@ -10,7 +10,7 @@ import logging
 import os
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +19,9 @@ from monitor.defaults import user_agent
 from monitor.store import open_store
 from storage.db import connect, default_db_url
 from storage.models import CrawlRun
+
+if TYPE_CHECKING:
+    from scrapy.settings import Settings
 
 os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "monitor.settings")
 
@@ -42,7 +45,7 @@ def crawl_settings(
     trigger: str = "manual",
     log_level: str | None = None,
     extra: dict[str, Any] | None = None,
-):  # type: ignore[no-untyped-def]
+) -> Settings:
     """Project settings with the command line's choices applied.
 
     This and the CLI are the only readers of environment variables: ``MONITOR_DB``,
@@ -52,7 +55,7 @@ def crawl_settings(
     from scrapy.utils.project import get_project_settings
 
     settings = get_project_settings()
-    for name in ("MONITOR_SEEDS", "MONITOR_CONTACT_URL", "MONITOR_TOPIC_TERMS"):
+    for name in ("MONITOR_SEEDS", "MONITOR_CONTACT_URL", "MONITOR_TOPIC_TERMS", "MONITOR_ACTORS"):
         if value := os.environ.get(name):
             settings.set(name, value, priority="cmdline")
     settings.set("MONITOR_DB", db or os.environ.get("MONITOR_DB") or default_db_url(), "cmdline")

@@ -275,7 +275,7 @@ def _schedule(
             },
             replace_existing=True,
             next_run_time=when,
-            **JOB_DEFAULTS,  # type: ignore[arg-type]
+            **JOB_DEFAULTS,
         )
         log.info(
             "%s: %s, next run %s%s",

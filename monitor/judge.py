@@ -32,13 +32,19 @@ class Judge:
         outlets: Mapping[str, Outlet] | None = None,
         topic_terms: str | None = None,
         relevance_model: RelevanceModel | None = None,
+        *,
+        actors: str | None = None,
+        threshold: float | None = None,
+        band: float | None = None,
     ) -> None:
         from monitor.dedup.persist import load_index
         from monitor.relevance import RelevanceModel
 
         self.engine = engine
         self.outlets = dict(outlets) if outlets is not None else load_outlets()
-        self.relevance_model = relevance_model or RelevanceModel.load(topic_terms)
+        self.relevance_model = relevance_model or RelevanceModel.load(
+            topic_terms, actors=actors, threshold=threshold, band=band
+        )
         with Session(engine) as session:
             self.index: DedupIndex = load_index(session)
             self.max_id = reads.max_fingerprinted_id(session)

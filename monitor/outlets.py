@@ -204,7 +204,7 @@ def _build(key: str, raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> Out
         raise OutletConfigError(
             f'outlet {key!r}: telegram must be a list of channel names, e.g. ["farsna"]'
         )
-    kwargs = {k: (tuple(v) if k in _TUPLE_KEYS else v) for k, v in data.items()}
+    kwargs: dict[str, Any] = {k: (tuple(v) if k in _TUPLE_KEYS else v) for k, v in data.items()}
     kwargs.setdefault("name_fa", kwargs["name"])
     try:
         outlet = Outlet(key=key, schedule=Schedule(**sched), **kwargs)

@@ -105,7 +105,7 @@ class OutletSpider(Spider):
 
     name = "outlet"
     outlet: ClassVar[Outlet]
-    custom_settings: ClassVar[dict[str, Any]] = {}
+    custom_settings: dict[str, Any] | None = {}
 
     def __init__(
         self, *args: Any, since: str | None = None, catchup: str | None = None, **kwargs: Any
@@ -242,7 +242,7 @@ class OutletSpider(Spider):
             )
 
     def parse_article(self, response: Response) -> Iterator[PageItem]:
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
         charset = None
         if "charset=" in content_type.lower():
             charset = content_type.lower().split("charset=")[-1].split(";")[0].strip() or None
@@ -275,7 +275,7 @@ class OutletSpider(Spider):
         reason = (
             f"HTTP {response.status}"
             if response is not None
-            else f"{failure.type.__name__}: {failure.getErrorMessage()}"
+            else f"{type(failure.value).__name__}: {failure.getErrorMessage()}"
         )
         record_failure(self.crawler.stats, request.url, reason)
         if request.meta.get("parent"):

@@ -68,6 +68,13 @@ def topic_terms() -> str | None:
     return os.environ.get("MONITOR_TOPIC_TERMS")
 
 
+def user_actors() -> str | None:
+    """``MONITOR_ACTORS``: a user file of actors extending the bundled relevance lexicon."""
+    import os
+
+    return os.environ.get("MONITOR_ACTORS")
+
+
 def check_format(fmt: str, allowed: tuple[str, ...] = render.FORMATS) -> str:
     if fmt not in allowed:
         raise UserError(f"--format must be one of {', '.join(allowed)}, not {fmt!r}")

@@ -18,6 +18,7 @@ from monitor.cli.base import (
     db_url,
     store,
     topic_terms,
+    user_actors,
 )
 
 
@@ -53,7 +54,13 @@ def check(
         raise UserError("--url names one page; give one file with it")
     failed = 0
     results = check_pages(
-        files, db=db_url(db), outlets_file=outlets, url=url, mirror=mirror, terms=topic_terms()
+        files,
+        db=db_url(db),
+        outlets_file=outlets,
+        url=url,
+        mirror=mirror,
+        terms=topic_terms(),
+        actors=user_actors(),
     )
     many = len(files) > 1 or fmt == "jsonl"
     for result in results:
@@ -142,7 +149,7 @@ def recheck(
         from monitor.outlets import load_outlets
         from monitor.rechecking import recheck_relevance
 
-        judge = Judge(engine, load_outlets(outlets), topic_terms())
+        judge = Judge(engine, load_outlets(outlets), topic_terms(), actors=user_actors())
         with Session(engine) as session:
             rows = recheck_relevance(judge, session, apply=apply)
         done = "changed" if apply else "would change"
@@ -205,7 +212,7 @@ def label(
     from monitor.outlets import load_outlets
 
     with Session(engine) as session:
-        judge = Judge(engine, load_outlets(outlets), topic_terms())
+        judge = Judge(engine, load_outlets(outlets), topic_terms(), actors=user_actors())
         message = apply_label(judge, session, target, verdict)
         session.commit()
     print(message)

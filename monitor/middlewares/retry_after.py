@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-from scrapy import Request
+from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Response
@@ -41,7 +41,9 @@ class RetryAfterMiddleware(RetryMiddleware):
     def from_crawler(cls, crawler: Crawler) -> RetryAfterMiddleware:
         return cls(crawler)
 
-    def process_response(self, request: Request, response: Response) -> Request | Response:
+    def process_response(  # the spider argument is Scrapy's deprecated one, never used
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Request | Response:
         stats = self.crawler.stats
         if response.status in (403, 429) and stats is not None:
             stats.inc_value("monitor/blocked")

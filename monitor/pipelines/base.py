@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from typing import Self
 
 from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -23,16 +24,25 @@ from monitor.verdict import Failed
 from storage.db import default_db_url
 from storage.writes import mark_seen
 
-_JUDGES: dict[tuple[str, str | None, str | None], Judge] = {}
+_JUDGES: dict[tuple[object, ...], Judge] = {}
 
 
-def judge_for(engine: Engine, db_url: str, outlets_file: str | None, terms: str | None) -> Judge:
-    key = (db_url, outlets_file, terms)
+def judge_for(
+    engine: Engine, db_url: str, outlets_file: str | None, terms: str | None, **model: object
+) -> Judge:
+    key = (db_url, outlets_file, terms, *sorted(model.items()))
     if key not in _JUDGES:
         from monitor.outlets import load_outlets
 
-        _JUDGES[key] = Judge(engine, load_outlets(outlets_file), terms)
+        _JUDGES[key] = Judge(engine, load_outlets(outlets_file), terms, **model)  # type: ignore[arg-type]
     return _JUDGES[key]
+
+
+def _overridden(settings: BaseSettings, name: str) -> object | None:
+    """A setting's value only when someone set it above the project defaults, so a relevance
+    terms file's own ``[scoring]`` table still applies otherwise."""
+    priority = settings.getpriority(name)
+    return settings.get(name) if priority is not None and priority > 20 else None
 
 
 class Stage:
@@ -45,6 +55,13 @@ class Stage:
         self.seeds: str | None = settings.get("MONITOR_SEEDS")
         self.outlets_file: str | None = settings.get("MONITOR_OUTLETS")
         self.terms: str | None = settings.get("MONITOR_TOPIC_TERMS")
+        threshold = _overridden(settings, "MONITOR_RELEVANCE_THRESHOLD")
+        band = _overridden(settings, "MONITOR_BORDERLINE_BAND")
+        self.model_options: dict[str, object] = {
+            "actors": settings.get("MONITOR_ACTORS"),
+            "threshold": None if threshold is None else float(threshold),  # type: ignore[arg-type]
+            "band": None if band is None else float(band),  # type: ignore[arg-type]
+        }
         self._judge: Judge | None = None
         self._engine: Engine | None = None
 
@@ -66,7 +83,9 @@ class Stage:
     @property
     def judge(self) -> Judge:
         if self._judge is None:
-            self._judge = judge_for(self.engine, self.db_url, self.outlets_file, self.terms)
+            self._judge = judge_for(
+                self.engine, self.db_url, self.outlets_file, self.terms, **self.model_options
+            )
         return self._judge
 
     @contextmanager

@@ -50,7 +50,12 @@ class Fault:
         body = reply.body if self.body is None else self.body
         status = self.status or (200 if self.body is not None else reply.status)
         if self.encode:
-            body = body.decode("utf-8", "replace").encode(self.encode, "replace")
+            text = body.decode("utf-8", "replace")
+            if self.encode.replace("-", "").lower() in ("cp1256", "windows1256"):
+                # As Persian sites in windows-1256 write it: Persian yeh is not in the code
+                # page, so it is typed as the Arabic one (the judge folds them back).
+                text = text.replace("ی", "ي")
+            body = text.encode(self.encode, "replace")
         body = self.prefix + body
         if self.truncate is not None:
             body = body[: int(len(body) * self.truncate)]

@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import lxml.html
-from lxml import etree
+from lxml.html import HtmlElement
 
 _VIEWS_RE = re.compile(r"^\s*([\d.,]+)\s*([KMB]?)\s*$", re.I)
 _LETTER_RE = re.compile(r"[^\W\d_]")
@@ -70,23 +71,31 @@ def views_count(views: str) -> int | None:
     return round(number * _SCALE[m.group(2).upper()])
 
 
-def _classes(el: etree._Element) -> set[str]:
+def _xpath(el: HtmlElement, expr: str) -> list[Any]:
+    """An XPath query's nodes (lxml's own result type is a union of every kind of answer)."""
+    result = el.xpath(expr)
+    return result if isinstance(result, list) else []
+
+
+def _classes(el: HtmlElement) -> set[str]:
     return set((el.get("class") or "").split())
 
 
-def _find(root: etree._Element, cls: str) -> etree._Element | None:
-    found = root.xpath(f".//*[contains(concat(' ', normalize-space(@class), ' '), ' {cls} ')]")
+def _find(root: HtmlElement, cls: str) -> HtmlElement | None:
+    found = _xpath(root, f".//*[contains(concat(' ', normalize-space(@class), ' '), ' {cls} ')]")
     return found[0] if found else None
 
 
-def _find_all(root: etree._Element, cls: str) -> list[etree._Element]:
-    return list(root.xpath(f".//*[contains(concat(' ', normalize-space(@class), ' '), ' {cls} ')]"))
+def _find_all(root: HtmlElement, cls: str) -> list[HtmlElement]:
+    return list(
+        _xpath(root, f".//*[contains(concat(' ', normalize-space(@class), ' '), ' {cls} ')]")
+    )
 
 
 _BLOCK = {"p", "div", "blockquote", "pre", "li"}
 
 
-def message_text(el: etree._Element) -> tuple[str, list[str]]:
+def message_text(el: HtmlElement) -> tuple[str, list[str]]:
     """Text with its line breaks, and the links' targets in order (no duplicates).
 
     Telegram writes line breaks as ``<br>``; a hyperlink keeps its anchor text in the text and
@@ -100,7 +109,7 @@ def message_text(el: etree._Element) -> tuple[str, list[str]]:
         if raw:
             parts.append(_SPACE_RE.sub(" ", raw))
 
-    def walk(node: etree._Element) -> None:
+    def walk(node: HtmlElement) -> None:
         tag = node.tag if isinstance(node.tag, str) else ""
         if tag == "br":
             parts.append("\n")
@@ -130,7 +139,7 @@ def message_text(el: etree._Element) -> tuple[str, list[str]]:
     return text, links
 
 
-def _forwarded(block: etree._Element) -> str | None:
+def _forwarded(block: HtmlElement) -> str | None:
     fwd = _find(block, "tgme_widget_message_forwarded_from")
     if fwd is None:
         return None
@@ -144,11 +153,12 @@ def _forwarded(block: etree._Element) -> str | None:
     return re.sub(r"^Forwarded from\s*", "", label) or None
 
 
-def _published(block: etree._Element) -> datetime | None:
-    times = block.xpath(
+def _published(block: HtmlElement) -> datetime | None:
+    times = _xpath(
+        block,
         ".//a[contains(concat(' ', normalize-space(@class), ' '), ' tgme_widget_message_date ')]"
-        "//time[@datetime]"
-    ) or block.xpath(".//time[@datetime]")
+        "//time[@datetime]",
+    ) or _xpath(block, ".//time[@datetime]")
     if not times:
         return None
     try:
@@ -158,7 +168,7 @@ def _published(block: etree._Element) -> datetime | None:
     return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
 
 
-def parse_post(block: etree._Element) -> Post | None:
+def parse_post(block: HtmlElement) -> Post | None:
     """One ``div.tgme_widget_message``; None when it has no usable ``data-post``."""
     channel, _, raw_id = (block.get("data-post") or "").partition("/")
     if not channel or not raw_id.isdigit():
@@ -185,7 +195,7 @@ def parse_post(block: etree._Element) -> Post | None:
     post.forwarded_from = _forwarded(block)
     post.photos = len(_find_all(block, "tgme_widget_message_photo_wrap"))
     player = _find(block, "tgme_widget_message_video_player")
-    post.video = bool(block.xpath(".//video")) or player is not None
+    post.video = bool(_xpath(block, ".//video")) or player is not None
     meta = _find(block, "tgme_widget_message_meta")
     post.edited = meta is not None and "edited" in (meta.text or "").lower()
     return post
@@ -202,9 +212,10 @@ def parse_channel_page(html: str | bytes) -> ChannelPage:
         p
         for p in (
             parse_post(b)
-            for b in root.xpath(
+            for b in _xpath(
+                root,
                 "//div[contains(concat(' ', normalize-space(@class), ' '), "
-                "' tgme_widget_message ')][@data-post]"
+                "' tgme_widget_message ')][@data-post]",
             )
         )
         if p is not None
@@ -213,7 +224,7 @@ def parse_channel_page(html: str | bytes) -> ChannelPage:
     return ChannelPage(posts, _older(root, posts))
 
 
-def _older(root: etree._Element, posts: list[Post]) -> int | None:
+def _older(root: HtmlElement, posts: list[Post]) -> int | None:
     """Where older posts are: the page's "load more" link (``data-before``); an empty pager
     means the channel's first post is on this page. A page without a pager at all (an
     unfamiliar layout) pages back from its smallest id, as the live page's link would."""
