@@ -199,6 +199,21 @@ def record_judged(session: Session, data: JudgedData) -> JudgedPage:
     return row
 
 
+def prune_judged_text(session: Session, before: datetime) -> int:
+    """Clear the kept text of pages judged before ``before`` (their verdicts stay); returns
+    how many were cleared. An analyst's labelled pages keep theirs (training material)."""
+    from sqlalchemy import update
+
+    result = session.execute(
+        update(JudgedPage)
+        .where(JudgedPage.fetched_at < before)
+        .where(JudgedPage.content.is_not(None))
+        .where(JudgedPage.label.is_(None))
+        .values(content=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def set_label(session: Session, canonical_url: str, label: str) -> JudgedPage | None:
     row = session.get(JudgedPage, canonical_url)
     if row is not None:

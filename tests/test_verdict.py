@@ -196,3 +196,35 @@ def test_check_gives_the_crawls_verdict(db_url, simulator, tmp_path):
     with Session(open_store(db_url)) as s:
         stored = s.scalar(select(Article).where(Article.canonical_url == url))
         assert stored is not None and stored.relevance_reasons == item.verdict.relevance.reasons
+
+
+def test_retention_clears_old_judged_text_but_keeps_verdicts_and_labels(db_url):
+    """``MONITOR_KEEP_JUDGED_DAYS``: a page's text is cleared after the retention, its verdict
+    stays; a page an analyst labelled keeps its text (training material)."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    crawler = get_crawler(settings_dict={"MONITOR_DB": db_url, "MONITOR_KEEP_JUDGED_DAYS": 30})
+    judge, record = JudgePipeline.from_crawler(crawler), RecordPipeline.from_crawler(crawler)
+    urls = [f"https://www.mehrnews.com/news/90{i}" for i in range(3)]
+    for url in urls:
+        with pytest.raises(Irrelevant):
+            run(judge, record, PageItem(url=url, canonical_url=url, outlet="mehr", body=UNRELATED))
+    engine = open_store(db_url)
+    with Session(engine) as s:
+        old = datetime.now(UTC) - timedelta(days=40)
+        s.execute(
+            update(JudgedPage).where(JudgedPage.canonical_url != urls[2]).values(fetched_at=old)
+        )
+        s.execute(
+            update(JudgedPage).where(JudgedPage.canonical_url == urls[1]).values(label="irrelevant")
+        )
+        s.commit()
+    record.close_spider()
+    with Session(engine) as s:
+        rows = {j.canonical_url: j for j in s.scalars(select(JudgedPage))}
+    assert rows[urls[0]].content is None and rows[urls[0]].verdict == "irrelevant"
+    assert rows[urls[1]].content is not None  # labelled
+    assert rows[urls[2]].content is not None  # recent
+    assert crawler.stats.get_value("monitor/judged_text_cleared") == 1  # type: ignore[union-attr]

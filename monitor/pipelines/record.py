@@ -6,14 +6,27 @@ Every outcome but a new story is then raised as its typed ``DropItem`` with its 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from monitor.failures import record_failure
 from monitor.items import PageItem
 from monitor.pipelines.base import Stage
 from monitor.recording import record_verdict
 from monitor.verdict import DROPS, Outcome
+from storage.writes import prune_judged_text
 
 
 class RecordPipeline(Stage):
+    def close_spider(self) -> None:
+        """Apply the retention of judged pages' text (``MONITOR_KEEP_JUDGED_DAYS``)."""
+        days = self.crawler.settings.get("MONITOR_KEEP_JUDGED_DAYS")
+        if days is None:
+            return
+        before = datetime.now(UTC) - timedelta(days=float(days))
+        with self.session() as session:
+            cleared = prune_judged_text(session, before)
+        self.stats.set_value("monitor/judged_text_cleared", cleared)
+
     def process_item(self, item: PageItem) -> PageItem:
         verdict = item.verdict
         assert verdict is not None, "RecordPipeline runs after JudgePipeline"
