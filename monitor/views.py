@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from storage.models import Article, CrawlRun, Sighting
+from storage.models import Article, CrawlRun, JudgedPage, Sighting
 from storage.search import CopyFilter
 
 ARTICLE_PREFIX, SIGHTING_PREFIX = "a", "s"
@@ -243,3 +243,17 @@ def source_row(key: str, outlet: Any, counts: Any) -> dict[str, Any]:
 
 def table_columns(rows: Sequence[dict[str, Any]], wanted: Sequence[str]) -> list[str]:
     return [c for c in wanted if not rows or c in rows[0]]
+
+
+def borderline_row(page: JudgedPage) -> dict[str, Any]:
+    """A page kept just under the relevance threshold: not a story, listed on request."""
+    return {
+        "url": page.url,
+        "outlet": page.outlet,
+        "title": page.title,
+        **_dated("published", page.published),
+        **_dated("fetched", page.fetched_at),
+        "relevance": None if page.relevance is None else round(page.relevance, 3),
+        "reasons": page.relevance_reasons,
+        "model": page.model_version,
+    }

@@ -4,13 +4,14 @@ Search lives in ``storage.search``."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from storage.models import Article, CrawlRun, SeenUrl, Sighting
+from storage.models import Article, CrawlRun, JudgedPage, SeenUrl, Sighting
 
 
 def get_article(session: Session, article_id: int) -> Article | None:
@@ -66,3 +67,22 @@ def telegram_seen(session: Session, channels: list[str]) -> dict[str, dict[int, 
         if channel.lower() in wanted and post_id.isdigit():
             found[channel.lower()][int(post_id)] = verdict
     return found
+
+
+def borderline_pages(
+    session: Session,
+    *,
+    outlets: Sequence[str] = (),
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[JudgedPage]:
+    """Pages judged just under the relevance threshold (kept, not stories), newest first."""
+    when = func.coalesce(JudgedPage.published, JudgedPage.fetched_at)
+    stmt = select(JudgedPage).where(JudgedPage.verdict == "borderline")
+    if outlets:
+        stmt = stmt.where(JudgedPage.outlet.in_(list(outlets)))
+    if since:
+        stmt = stmt.where(when >= since)
+    if until:
+        stmt = stmt.where(when < until)
+    return list(session.scalars(stmt.order_by(when.desc())))

@@ -49,6 +49,8 @@ class CopyFilter:
     fetched_since: datetime | None = None
     # Where the story was first seen (web | telegram): a property of the story, not the copy.
     source: str | None = None
+    # The story's relevance score at least this (a stricter view than the stored threshold).
+    min_relevance: float | None = None
 
     def accepts(self, outlet: str | None, date: datetime | None, fetched: datetime) -> bool:
         """The same test in Python, for listing the copies of a found story."""
@@ -106,10 +108,14 @@ _LISTED = "(a.label IS NULL OR a.label != 'irrelevant')"
 
 
 def _listed(f: CopyFilter) -> str:
-    """Stories that may be listed at all: not labelled irrelevant, from the asked source."""
-    if f.source is None:
-        return _LISTED
-    return f"{_LISTED} AND coalesce(a.first_source, a.source) = :source"
+    """Stories that may be listed at all: not labelled irrelevant, from the asked source, at
+    least as relevant as asked (an analyst's "relevant" label passes any bar)."""
+    parts = [_LISTED]
+    if f.source is not None:
+        parts.append("coalesce(a.first_source, a.source) = :source")
+    if f.min_relevance is not None:
+        parts.append("(a.relevance >= :min_relevance OR a.label = 'relevant')")
+    return " AND ".join(parts)
 
 
 def _story_filter(f: CopyFilter) -> str:
@@ -233,6 +239,8 @@ def _params(session: Session, query: TextQuery | None, f: CopyFilter) -> tuple[s
         params["outlets"] = list(f.outlets)
     if f.source is not None:
         params["source"] = f.source
+    if f.min_relevance is not None:
+        params["min_relevance"] = f.min_relevance
     for name in ("since", "until", "fetched_since"):
         if getattr(f, name) is not None:
             params[name] = getattr(f, name)

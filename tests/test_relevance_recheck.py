@@ -109,3 +109,31 @@ def test_an_analysts_label_overrides_the_model_and_exports(simulator, tmp_path):
 
     bad = run_monitor("label", "999999", "relevant", "--db", db, check=False)
     assert bad.returncode != 0 and "no article 999999" in bad.stderr
+
+
+def test_borderline_pages_are_kept_and_listed_on_request_and_min_relevance_filters(
+    simulator, tmp_path
+):
+    """Under a strict threshold the simulator's weaker stories fall in the borderline band:
+    they are kept (not discarded), listed only by ``query --borderline``; ``--min-relevance``
+    narrows the stories listed."""
+    db = f"sqlite:///{tmp_path / 'monitor.db'}"
+    strict = ["--set", "MONITOR_RELEVANCE_THRESHOLD=0.9", "--set", "MONITOR_BORDERLINE_BAND=0.6"]
+    run_monitor("crawl", "mehr", "tasnim", "--db", db, "--mirror", simulator.url, *strict)
+    engine = create_engine(db)
+    with Session(engine) as s:
+        kept = s.scalars(select(JudgedPage).where(JudgedPage.verdict == "borderline")).all()
+        stored = s.scalars(select(Article).where(Article.seed_file.is_(None))).all()
+    assert kept, "a strict threshold must leave some stories in the borderline band"
+    assert all(0.3 <= (p.relevance or 0) < 0.9 for p in kept)
+    listed = json.loads(run_monitor("query", "--borderline", "--db", db, "--format", "json").stdout)
+    assert {r["url"] for r in listed} == {p.url for p in kept}
+    stories = json.loads(run_monitor("query", "--db", db, "--format", "json").stdout)
+    assert not {r["url"] for r in stories} & {p.url for p in kept}
+    assert all(a.relevance >= 0.9 for a in stored)
+
+    high = json.loads(
+        run_monitor("query", "--min-relevance", "0.99", "--db", db, "--format", "json").stdout
+    )
+    assert all(r["relevance"] >= 0.99 for r in high)
+    assert len(high) <= len(stories)

@@ -116,6 +116,15 @@ def query(
     rows: Annotated[bool, typer.Option("--rows", help="List every copy, not stories.")] = False,
     limit: Annotated[int, typer.Option(help="Stories per page (1–1000).")] = 50,
     offset: Annotated[int, typer.Option(help="Skip this many stories (paging).")] = 0,
+    min_relevance: Annotated[
+        float | None, typer.Option(help="Only stories scoring at least this (0–1).")
+    ] = None,
+    borderline: Annotated[
+        bool,
+        typer.Option(
+            "--borderline", help="List pages kept just under the relevance threshold instead."
+        ),
+    ] = False,
     outlets: OutletsOpt = None,
     db: DbOpt = None,
     fmt: FormatOpt = "table",
@@ -144,8 +153,17 @@ def query(
     order = _sort(sort, text is not None)
     if source not in (None, "telegram", "web"):
         raise UserError(f"--source must be telegram or web, not {source!r}")
+    if min_relevance is not None and not 0.0 <= min_relevance <= 1.0:
+        raise UserError(f"--min-relevance must be between 0 and 1, not {min_relevance}")
     filters = _filters(outlet, since, until, utc, fetched_since, outlets, source)
+    if min_relevance is not None:
+        from dataclasses import replace
+
+        filters = replace(filters, min_relevance=min_relevance)
     url = db_url(db)
+    if borderline:
+        _list_borderline(url, text, filters, limit, offset, fmt)
+        return
     started = datetime.now(UTC)
     if new:
         from dataclasses import replace
@@ -184,6 +202,34 @@ def query(
         cols += ["snippet"] if text is not None else ["outlet_names"]
         title = f"{len(out)} stories" + (f" from #{offset + 1}" if offset else "")
     render.emit(out, fmt, title=title, table_columns=cols)
+
+
+def _list_borderline(url: str, text: Any, filters: Any, limit: int, offset: int, fmt: str) -> None:
+    """``query --borderline``: judged pages just under the threshold, which are not stories;
+    words filter on the page's kept text (the set is small: a plain pass, no index)."""
+    from sqlalchemy.orm import Session
+
+    from monitor.searchtext import search_tokens
+    from monitor.views import borderline_row
+    from storage.queries import borderline_pages
+    from storage.writes import unpack_fields
+
+    wanted = text.positive_tokens() if text is not None else set()
+    out: list[dict[str, Any]] = []
+    with Session(store(url)) as session:
+        pages = borderline_pages(
+            session, outlets=filters.outlets, since=filters.since, until=filters.until
+        )
+        for page in pages:
+            if wanted:
+                fields = unpack_fields(page.content) or {}
+                kept = f"{page.title or ''}\n{fields.get('lead') or ''}\n{fields.get('text') or ''}"
+                if not wanted <= set(search_tokens(kept)):
+                    continue
+            out.append(borderline_row(page))
+    out = out[offset : offset + limit]
+    cols = ["outlet", "published", "relevance", "title", "url"]
+    render.emit(out, fmt, title=f"{len(out)} borderline pages", table_columns=cols)
 
 
 def _story_text(story: Any, wanted: set[str]) -> str:
