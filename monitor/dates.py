@@ -30,6 +30,7 @@ import copy
 import logging
 import re
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import jdatetime
@@ -263,6 +264,24 @@ def _iso_stamp(value: str) -> _Stamp | None:
     return _stamp(_numeric_calendar(y), y, int(m["m"]), int(m["d"]), _time_parts(m), m["tz"])
 
 
+def parse_when(value: str | None) -> datetime | None:
+    """A feed or sitemap timestamp (ISO 8601 or RFC 822) as aware UTC, or None: the one
+    parser of machine-written timestamps (pages' dates go through ``find_published``)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC)
+
+
 def parse_iso(value: str) -> datetime | None:
     """An ISO-like metadata value ("2019-05-29T19:50:37Z", "2019-05-30 T 00:20:37 +0430"), UTC.
 
@@ -367,12 +386,6 @@ def to_jalali_long(dt: datetime) -> str:
     j = jdatetime.datetime.fromgregorian(datetime=local.replace(tzinfo=None))
     text = f"{j.day} {JALALI_MONTHS[j.month - 1]} {j.year} ساعت {local.hour:02d}:{local.minute:02d}"
     return text.translate(_TO_PERSIAN_DIGITS)
-
-
-def both_calendars(dt: datetime) -> str:
-    """ "2023-12-05 14:53 UTC (1402/09/14 18:23 Tehran)": what reports show."""
-    utc = dt.astimezone(UTC)
-    return f"{utc:%Y-%m-%d %H:%M} UTC ({to_jalali(dt)} Tehran)"
 
 
 # --- finding the date in a page -------------------------------------------------------------

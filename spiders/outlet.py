@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -21,27 +20,11 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
+from monitor.dates import parse_when
 from monitor.failures import forget_pending, record_failure, record_url_failure
 from monitor.items import PageItem
 from monitor.middlewares.conditional import NotModified
 from monitor.outlets import Outlet
-
-
-def parse_when(value: str | None) -> datetime | None:
-    """A feed or sitemap timestamp (ISO 8601 or RFC 822) as aware UTC, or None."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC)
 
 
 def readable_url(url: str) -> str:
