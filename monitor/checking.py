@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 import urllib.request
 from collections.abc import Iterator
+from http.client import HTTPMessage
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from monitor.defaults import USER_AGENT
@@ -51,12 +53,48 @@ def read_page(source: str, mirror: str | None = None) -> tuple[bytes, str | None
 
         fetch = mirrored_url(mirror, source) if mirror else source
         req = urllib.request.Request(quote_iri(fetch), headers={"User-Agent": USER_AGENT})
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            body = resp.read(MAX_BYTES + 1)
+        opener = urllib.request.build_opener(_SameHostRedirects())
+        deadline = time.monotonic() + DEADLINE
+        with opener.open(req, timeout=30) as resp:
+            chunks: list[bytes] = []
+            size = 0
+            while size <= MAX_BYTES:
+                if time.monotonic() > deadline:
+                    raise OSError(f"no complete answer within {DEADLINE:g} s")
+                chunk = resp.read(64 * 1024)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+            body = b"".join(chunks)
             real = source if mirror else resp.geturl()
             return body[:MAX_BYTES], resp.headers.get_content_charset(), real
     data = Path(source).read_bytes()
     return data[:MAX_BYTES], None, None
+
+
+DEADLINE = 60.0  # seconds for one page, redirects and body included
+
+
+class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to http(s) on the same host and port, at most five times: a
+    page judged by hand must not lead the tool to another server, port or scheme."""
+
+    max_redirections = 5
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: HTTPMessage,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        old, new = urlsplit(req.full_url), urlsplit(newurl)
+        if new.scheme not in ("http", "https") or new.netloc != old.netloc:
+            raise OSError(f"redirect refused: {req.full_url} → {newurl}")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 def quote_iri(url: str) -> str:

@@ -97,3 +97,19 @@ def test_check_reads_only_outlet_urls_and_regular_files(db_url: str, source: str
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], proc.stderr
+
+
+def test_check_follows_no_redirect_to_another_port_or_scheme(fresh_simulator, db_url: str):
+    """``monitor check URL`` fetched through the mirror: a redirect to another port is refused
+    with one line, and so is one to another scheme."""
+    sim = fresh_simulator
+    art = next(a for a in sim.catalog.visible("mehr") if a.kind == "new")
+    url = f"https://www.mehrnews.com/news/{art.id}"
+    for where in ("http://127.0.0.1:9/elsewhere", "file:///etc/passwd"):
+        sim.clear_faults()
+        sim.add_fault(f"/news/{art.id}(?:[/?#]|$)", status=302, headers={"Location": where})
+        proc = run_monitor("check", url, "--mirror", sim.url, "--db", db_url, check=False)
+        assert proc.returncode != 0
+        said = proc.stdout + proc.stderr
+        assert "redirect refused" in said or "is not allowed" in said, said
+        assert "Traceback" not in proc.stderr
