@@ -8,9 +8,9 @@ from rich.console import Console
 from sqlalchemy.orm import Session
 
 from monitor import render
-from storage.db import connect
-from storage.writes import ArticleData, upsert_article
+from monitor.store import open_store as connect
 from tests.conftest import run_monitor
+from tests.storing import article_data, upsert_article
 
 HOSTILE = "روسیه [/x] [link=http://evil.example]click[/link] \x1b[2J\x1b]0;owned\x07\x1b]8;;http://e\x1b\\l\x9b31m"
 
@@ -34,7 +34,7 @@ def test_show_prints_a_hostile_title_literally(db_url: str):
     with Session(connect(db_url)) as session:
         article, _ = upsert_article(
             session,
-            ArticleData(
+            article_data(
                 canonical_url="https://www.mehrnews.com/news/1",
                 url="https://www.mehrnews.com/news/1",
                 outlet="mehr",

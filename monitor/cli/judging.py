@@ -115,9 +115,7 @@ def recheck(
     outlets: OutletsOpt = None,
     threshold: Annotated[
         float | None,
-        typer.Option(
-            min=0.0, max=1.0, help="Near-duplicate threshold to try, 0–1 (default: the built-in)."
-        ),
+        typer.Option(help="Near-duplicate threshold to try, in (0, 1] (default: the built-in)."),
     ] = None,
     relevance: Annotated[
         bool, typer.Option("--relevance", help="Re-judge kept pages with the current model.")
