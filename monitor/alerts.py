@@ -346,7 +346,7 @@ def deliver_due(
             log.error("alert %s to %s failed for good: %s", alert.id, redact(alert.target), error)
         else:
             values.update(
-                state="pending", last_error=error, next_try_at=utcnow() + policy.delay(alert.tries)
+                state="pending", last_error=error, next_try_at=now + policy.delay(alert.tries)
             )
             result.retrying += 1
             log.warning("alert %s to %s: %s (retrying)", alert.id, redact(alert.target), error)
