@@ -137,9 +137,15 @@ def matching_stories(
         if len(page) < PAGE or (limit is not None and len(hits) >= limit):
             break
     stories = load_stories(session, [h.story_id for h in hits][: limit or None])
+    if fetched_since is not None:  # a seed is "fetched" when loaded: only a new copy is news
+        stories = [s for s in stories if s.seed_file is None or _new_copy(s, filters)]
     if watch.min_relevance is not None:
         stories = [s for s in stories if s.relevance >= watch.min_relevance]
     return list(reversed(stories))
+
+
+def _new_copy(story: Article, filters: CopyFilter) -> bool:
+    return any(filters.accepts(c.outlet, c.published, c.seen_at) for c in story.sightings)
 
 
 def period_of(digest: str | None, when: datetime) -> str | None:

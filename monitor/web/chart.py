@@ -30,9 +30,10 @@ def render_svg(days: list[date], counts: dict[str, dict[date, int]]) -> str:
     plot_h = HEIGHT - TOP - BOTTOM
     step = plot_w / max(1, len(days))
     bar = max(2.0, step * 0.7)
+    height = HEIGHT + 20 * ((len(counts) + 3) // 4)  # room for the legend's rows
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT + 20 * ((len(counts) + 3) // 4)}" '
-        'role="img" aria-labelledby="t" font-family="Vazirmatn, Tahoma, sans-serif" font-size="11">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" role="img" '
+        'aria-labelledby="t" font-family="Vazirmatn, Tahoma, sans-serif" font-size="11">',
         '<title id="t">شمار نسخه‌های خبر هر رسانه در هر روز</title>',
         f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}" '
         'stroke="#888"/>',

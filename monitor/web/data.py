@@ -7,12 +7,13 @@ what a story, a copy or an alert holds) and so each piece is testable without HT
 from __future__ import annotations
 
 import difflib
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Date, cast, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Article, Sighting
@@ -29,7 +30,7 @@ def revision_diffs(article: Article) -> list[dict[str, Any]]:
     versions = [(r.changed_at, r.title, r.body) for r in article.revisions]
     versions.append((article.updated_at or article.fetched_at, article.title, article.body))
     out = []
-    for (when, old_title, old), (_, new_title, new) in zip(versions, versions[1:], strict=False):
+    for (when, old_title, old), (_, new_title, new) in itertools.pairwise(versions):
         lines = []
         for line in difflib.ndiff([old_title, *old.splitlines()], [new_title, *new.splitlines()]):
             if line.startswith("? "):
@@ -46,8 +47,9 @@ def day_counts(
 ) -> tuple[list[date], dict[str, dict[date, int]]]:
     """Copies (originals and republications, seeds excepted) per outlet per day (UTC), over
     the ``days`` up to ``until`` (default: the newest copy's day)."""
-    a_day = cast(func.coalesce(Article.published, Article.fetched_at), Date)
-    s_day = cast(func.coalesce(Sighting.published, Sighting.seen_at), Date)
+    # date() is a function on both backends (SQLite gives 'YYYY-MM-DD', PostgreSQL a date).
+    a_day = func.date(func.coalesce(Article.published, Article.fetched_at))
+    s_day = func.date(func.coalesce(Sighting.published, Sighting.seen_at))
     if until is None:
         newest = [
             session.scalar(
@@ -63,10 +65,10 @@ def day_counts(
     counts: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     queries = (
         select(Article.outlet, a_day, func.count())
-        .where(Article.seed_file.is_(None), a_day >= start, a_day <= until)
+        .where(Article.seed_file.is_(None), a_day >= start.isoformat(), a_day <= until.isoformat())
         .group_by(Article.outlet, a_day),
         select(Sighting.outlet, s_day, func.count())
-        .where(s_day >= start, s_day <= until)
+        .where(s_day >= start.isoformat(), s_day <= until.isoformat())
         .group_by(Sighting.outlet, s_day),
     )
     for stmt in queries:
