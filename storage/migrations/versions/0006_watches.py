@@ -19,6 +19,10 @@ depends_on = None
 UTC_DT = storage.models.UTCDateTime()
 
 
+def watch_fk() -> sa.ForeignKey:
+    return sa.ForeignKey("watches.id", ondelete="CASCADE")
+
+
 def upgrade() -> None:
     op.create_table(
         "watches",
