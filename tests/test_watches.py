@@ -262,3 +262,25 @@ def test_cli_watch_lifecycle(db_url):
     run_monitor("watch", "remove", "lavrov", "--db", db_url)
     gone = run_monitor("watch", "remove", "lavrov", "--db", db_url, check=False)
     assert gone.returncode == 2 and "no watch named" in gone.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["watch", "add"],
+        ["watch", "list"],
+        ["watch", "remove"],
+        ["watch", "test"],
+        ["alerts"],
+        ["feed"],
+        ["serve"],
+    ],
+)
+def test_new_commands_have_help_with_an_example(command: list[str]) -> None:
+    from typer.testing import CliRunner
+
+    from monitor.cli import app
+
+    result = CliRunner().invoke(app, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Example: monitor " in result.output
