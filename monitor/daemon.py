@@ -414,6 +414,8 @@ def _schedule_alerts(scheduler: BackgroundScheduler, db: str) -> None:
     from apscheduler.jobstores.memory import MemoryJobStore
 
     every = min(MONITOR_ALERT_EVERY, _STATE.alert_policy.retry)
+    # A pass every few seconds would bury the crawl log under "Running job …" lines.
+    logging.getLogger("apscheduler.executors.alerts").setLevel(logging.WARNING)
     scheduler.add_jobstore(MemoryJobStore(), "memory")
     scheduler.add_executor(ThreadPoolExecutor(1), "alerts")
     scheduler.add_job(

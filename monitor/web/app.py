@@ -187,23 +187,20 @@ def create_app(db: str, *, outlets_file: str | None = None) -> Starlette:
         from storage.search import CopyFilter, count_stories, find_stories, load_stories
 
         qp = request.query_params
-        form = {
-            "q": qp.get("q", ""),
-            "outlet": [o for o in qp.getlist("outlet") if o],
-            "since": qp.get("since", ""),
-            "until": qp.get("until", ""),
-            "sort": qp.get("sort", ""),
-        }
+        q, since_raw, until_raw = qp.get("q", ""), qp.get("since", ""), qp.get("until", "")
+        chosen = [o for o in qp.getlist("outlet") if o]
+        form: dict[str, Any] = {"q": q, "outlet": chosen, "since": since_raw,
+                                "until": until_raw, "sort": qp.get("sort", "")}  # fmt: skip
         pageno = _int(qp.get("page"), 1)
         ctx: dict[str, Any] = {"form": form, "outlets": outlets, "stories": [], "total": 0,
                                "error": None, "page": pageno, "pages": 1}  # fmt: skip
         try:
-            text = parse_query(form["q"]) if form["q"].strip() else None
-            since = parse_day(form["since"], option="از تاریخ")
-            until = parse_day(form["until"], option="تا تاریخ")
+            text = parse_query(q) if q.strip() else None
+            since = parse_day(since_raw, option="از تاریخ")
+            until = parse_day(until_raw, option="تا تاریخ")
             check_range(since, until)
             filters = CopyFilter(
-                outlets=check_outlets(form["outlet"], outlets_file), since=since, until=until
+                outlets=check_outlets(chosen, outlets_file), since=since, until=until
             )
         except (QueryError, UserError) as exc:
             ctx["error"] = str(exc)

@@ -44,7 +44,7 @@ def render_svg(days: list[date], counts: dict[str, dict[date, int]]) -> str:
     label_every = max(1, len(days) // 10)
     for i, day in enumerate(days):
         x = LEFT + i * step + (step - bar) / 2
-        y = TOP + plot_h
+        y = float(TOP + plot_h)
         for outlet, per_day in counts.items():
             n = per_day.get(day, 0)
             if not n:
