@@ -64,10 +64,10 @@ class Policy:
         return min(MAX_BACKOFF, timedelta(seconds=self.retry * 2 ** max(0, tries - 1)))
 
 
-def policy_from_env(retry: float | None = None) -> Policy:
-    """The policy at the command line's edge: ``--alert-retry`` or ``MONITOR_ALERT_RETRY``."""
-    if retry is None:
-        retry = float(os.environ.get("MONITOR_ALERT_RETRY", defaults.MONITOR_ALERT_RETRY))
+def make_policy(retry: float | str | None = None) -> Policy:
+    """The policy from ``--alert-retry`` / ``MONITOR_ALERT_RETRY`` (read at the edges: the CLI
+    and ``monitor.crawl``); None means the default."""
+    retry = defaults.MONITOR_ALERT_RETRY if retry is None or retry == "" else float(retry)
     if retry <= 0:
         raise ValueError(f"alert retry delay must be positive, not {retry}")
     return Policy(retry=retry)
@@ -381,7 +381,7 @@ def after_crawl(db: str, *, deliver: bool = True, policy: Policy | None = None) 
                     )
             if deliver:
                 reconcile(session)
-                deliver_due(session, policy or policy_from_env())
+                deliver_due(session, policy or Policy())
     except Exception as exc:  # a broken watch or store: say so, keep the crawl's result
         log.error("watches/alerts after the crawl: %s: %s", type(exc).__name__, exc)
 

@@ -168,11 +168,11 @@ def run(
 
     Example: monitor run --every 600 --log-file ~/monitor.log
     """
-    from monitor.alerts import policy_from_env
+    from monitor.alerts import make_policy
     from monitor.daemon import run_daemon
 
     code = run_daemon(
-        alert_policy=policy_from_env(alert_retry),
+        alert_policy=make_policy(alert_retry),
         db=db_url(db),
         mirror=mirror,
         every=every,

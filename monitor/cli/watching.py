@@ -228,6 +228,13 @@ def alerts(
     send: Annotated[
         bool, typer.Option("--send", help="First send what is due (and collect new stories).")
     ] = False,
+    alert_retry: Annotated[
+        float | None,
+        typer.Option(
+            envvar="MONITOR_ALERT_RETRY",
+            help="With --send: seconds before a failed delivery is retried. Default 60.",
+        ),
+    ] = None,
     db: DbOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
@@ -237,7 +244,7 @@ def alerts(
     """
     from sqlalchemy.orm import Session
 
-    from monitor.alerts import STATES, after_crawl, list_alerts
+    from monitor.alerts import STATES, after_crawl, list_alerts, make_policy
 
     check_format(fmt)
     check_positive("--limit", limit, most=1000)
@@ -246,7 +253,7 @@ def alerts(
         raise UserError(f"--state must be one of {', '.join(STATES)}, not {bad[0]!r}")
     url = db_url(db)
     if send:
-        after_crawl(url)
+        after_crawl(url, policy=make_policy(alert_retry))
     with Session(connect(url)) as session:
         rows = list_alerts(session, state or (), watch, limit)
     cols = ["id", "watch", "kind", "story", "state", "tries", "created", "sent", "last_error"]
