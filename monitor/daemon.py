@@ -428,7 +428,7 @@ def _schedule_alerts(scheduler: BackgroundScheduler, db: str) -> None:
         jobstore="memory",
         executor="alerts",
         next_run_time=datetime.now(UTC),
-        **JOB_DEFAULTS,  # type: ignore[arg-type]
+        **JOB_DEFAULTS,
     )
 
 

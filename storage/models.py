@@ -308,6 +308,7 @@ _log = logging.getLogger(__name__)
 event.listen(Base, "before_insert", _fit_lengths, propagate=True)
 event.listen(Base, "before_update", _fit_lengths, propagate=True)
 
+
 class Watch(Base):
     """A saved query over stories whose new matches are announced (``monitor watch``)."""
 
