@@ -138,4 +138,9 @@ def run_crawl(outlets: Sequence[str] | None = None, **options: Any) -> list[int]
         for handler in root.handlers:  # the one Scrapy installed for the crawlers
             handler.addFilter(one_line_errors)
     process.start()
+    # Watches collect this crawl's stories; the daemon's children leave sending to the daemon.
+    from monitor.alerts import after_crawl, make_policy
+
+    policy = make_policy(os.environ.get("MONITOR_ALERT_RETRY"))
+    after_crawl(db, deliver=settings.get("MONITOR_TRIGGER") != "scheduled", policy=policy)
     return [c.stats.get_value("monitor/run_id") for c in crawlers if c.stats]

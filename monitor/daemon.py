@@ -34,7 +34,8 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from monitor import health
+from monitor import alerts, health
+from monitor.defaults import MONITOR_ALERT_EVERY
 from monitor.jobs import JOB_DEFAULTS, JOBS_TABLE, build_trigger, crawl_command, first_run_time
 from monitor.lock import AlreadyRunning, instance_lock
 from monitor.outlets import Schedule, load_outlets
@@ -63,6 +64,7 @@ class _State:
     children: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     active: int = 0
     idle: threading.Condition = field(init=False)
+    alert_policy: Any = None  # monitor.alerts.Policy of this daemon
 
     def __post_init__(self) -> None:
         self.idle = threading.Condition(self.lock)
@@ -167,6 +169,8 @@ def crawl_job(
         log.info("crawl of %s ended: exit %s in %.1fs", outlet, rc, elapsed)
         with contextlib.suppress(Exception):
             health.log_outlet_warnings(engine, _outlets_for_health(outlet, outlets_file))
+        if not _STATE.stopping.is_set():
+            alerts.after_crawl(db, policy=_STATE.alert_policy)  # watches; sends what is due
         return {"outlet": outlet, "pid": proc.pid, "returncode": rc, "seconds": elapsed}
     finally:
         with _STATE.lock:
@@ -310,6 +314,7 @@ def run_daemon(
     log_file: str | None = None,
     grace: float = 30.0,
     time_limit: float = 1800.0,
+    alert_policy: Any = None,
 ) -> int:
     """Run until SIGTERM/SIGINT; 0 after a clean stop, 1 when it cannot start (message logged)."""
     handlers = setup_logging(log_file)
@@ -327,6 +332,7 @@ def run_daemon(
                     outlets_file=outlets_file,
                     grace=grace,
                     time_limit=time_limit,
+                    alert_policy=alert_policy,
                 )
         except AlreadyRunning as exc:
             log.error("%s", exc)
@@ -349,11 +355,13 @@ def _serve(
     outlets_file: str | None,
     grace: float,
     time_limit: float,
+    alert_policy: Any = None,
 ) -> int:
     engine = open_store(db)  # migrate + seed before any child races to do it
     redo = recover_runs(engine)
     global _STATE
     _STATE = _State()
+    _STATE.alert_policy = alert_policy or alerts.Policy()
     stop = threading.Event()
     previous = _install_signals(stop)
     jobstore = SQLAlchemyJobStore(engine=make_engine(db), tablename=JOBS_TABLE)
@@ -375,6 +383,7 @@ def _serve(
             time_limit=time_limit,
             redo=redo,
         )
+        _schedule_alerts(scheduler, db)
         scheduler.resume()
         log.info(
             "daemon %s scheduling %d outlet(s) on %s",
@@ -390,6 +399,37 @@ def _serve(
             signal.signal(sig, old)
     log.info("daemon stopped")
     return 0
+
+
+def alerts_job(db: str) -> None:
+    """Deliveries that are due (retries after an outage, digests of closed periods), and
+    deliveries a crashed sender left in doubt (``monitor.alerts.reconcile``)."""
+    if not _STATE.stopping.is_set():
+        alerts.after_crawl(db, policy=_STATE.alert_policy)
+
+
+def _schedule_alerts(scheduler: BackgroundScheduler, db: str) -> None:
+    """The delivery pass: in memory (nothing to resume: the outbox is the state), on its own
+    thread so a long crawl never delays a retry."""
+    from apscheduler.jobstores.memory import MemoryJobStore
+
+    every = min(MONITOR_ALERT_EVERY, _STATE.alert_policy.retry)
+    # A pass every few seconds would bury the crawl log under "Running job …" lines.
+    logging.getLogger("apscheduler.executors.alerts").setLevel(logging.WARNING)
+    scheduler.add_jobstore(MemoryJobStore(), "memory")
+    scheduler.add_executor(ThreadPoolExecutor(1), "alerts")
+    scheduler.add_job(
+        alerts_job,
+        trigger="interval",
+        seconds=every,
+        id="alerts",
+        name="alert delivery",
+        kwargs={"db": db},
+        jobstore="memory",
+        executor="alerts",
+        next_run_time=datetime.now(UTC),
+        **JOB_DEFAULTS,
+    )
 
 
 def _shutdown(scheduler: BackgroundScheduler, grace: float) -> None:

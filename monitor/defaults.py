@@ -74,3 +74,12 @@ MONITOR_BORDERLINE_BAND = 0.2
 # A user TOML file of actors (same tables as monitor/data/actors.toml) added to the bundled
 # ones: new office holders, other spellings. None: the bundled file alone.
 MONITOR_ACTORS: str | None = None
+
+# Watch alerts: seconds before a failed delivery's second try (doubling after, capped at an
+# hour), tries before a delivery is marked failed, and how long a sender's claim on a delivery
+# lasts before another process may consider it dead (docs/operations.md, "Alerts").
+MONITOR_ALERT_RETRY = 60.0
+MONITOR_ALERT_MAX_TRIES = 8
+MONITOR_ALERT_LEASE = 120.0
+# How often the daemon looks for due deliveries (retries, digests of closed periods).
+MONITOR_ALERT_EVERY = 30.0

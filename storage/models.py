@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -306,3 +307,66 @@ def _fit_lengths(mapper: Any, connection: Any, target: Any) -> None:
 _log = logging.getLogger(__name__)
 event.listen(Base, "before_insert", _fit_lengths, propagate=True)
 event.listen(Base, "before_update", _fit_lengths, propagate=True)
+
+
+class Watch(Base):
+    """A saved query over stories whose new matches are announced (``monitor watch``)."""
+
+    __tablename__ = "watches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    query: Mapped[str] = mapped_column(Text, default="")
+    outlets: Mapped[list[str]] = mapped_column(JSON, default=list)
+    min_relevance: Mapped[float | None] = mapped_column(Float)
+    notify: Mapped[list[str]] = mapped_column(JSON, default=list)  # Apprise URLs
+    digest: Mapped[str | None] = mapped_column(String(16))  # None | hourly | daily
+    # Announce a republication of an already announced story too (off: it updates nothing).
+    republications: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Stories with a copy fetched from this time on are new to the watch.
+    since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WatchHit(Base):
+    """A story a watch has collected: collected once, so announced once."""
+
+    __tablename__ = "watch_hits"
+    __table_args__ = (UniqueConstraint("watch_id", "article_id", name="uq_watch_hits_story"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    watch_id: Mapped[int] = mapped_column(ForeignKey("watches.id", ondelete="CASCADE"), index=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    matched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    copies: Mapped[int] = mapped_column(Integer, default=1)  # copies when last announced
+    period: Mapped[str | None] = mapped_column(String(32))  # digest period it belongs to
+
+
+class Alert(Base):
+    """The outbox: one delivery of one message to one Apprise URL, written before it is sent.
+
+    ``key`` is the idempotency key the receiver sees; it is unique, so collecting twice can
+    never queue the same delivery twice. States: pending → sending → sent | failed (see
+    ``monitor.alerts`` for the reconciliation of a ``sending`` row after a crash)."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    watch_id: Mapped[int] = mapped_column(ForeignKey("watches.id", ondelete="CASCADE"), index=True)
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(16))  # story | update | digest
+    period: Mapped[str | None] = mapped_column(String(32))
+    target: Mapped[str] = mapped_column(Text)  # the Apprise URL
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    in_doubt: Mapped[int] = mapped_column(Integer, default=0)  # sends whose outcome was lost
+    next_try_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))  # host:pid while sending
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

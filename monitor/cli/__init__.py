@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from monitor.cli import crawling, judging, reading  # noqa: F401  (registers the commands)
+from monitor.cli import crawling, judging, reading, watching  # noqa: F401  (registers commands)
 from monitor.cli.base import UserError, app, parse_day
 from monitor.outlets import OutletConfigError
 from storage.db import StoreError

@@ -156,14 +156,23 @@ def run(
             min=1.0, max=86400.0 * 7, help="Seconds one crawl may run before it is stopped."
         ),
     ] = 1800.0,
+    alert_retry: Annotated[
+        float | None,
+        typer.Option(
+            envvar="MONITOR_ALERT_RETRY",
+            help="Seconds before a failed alert delivery is retried (doubling after). Default 60.",
+        ),
+    ] = None,
 ) -> None:
     """Run the scheduler daemon: every outlet on its own schedule until SIGTERM.
 
     Example: monitor run --every 600 --log-file ~/monitor.log
     """
+    from monitor.alerts import make_policy
     from monitor.daemon import run_daemon
 
     code = run_daemon(
+        alert_policy=make_policy(alert_retry),
         db=db_url(db),
         mirror=mirror,
         every=every,

@@ -1,0 +1,1 @@
+"""``monitor serve``: the read-only, right-to-left Persian web view (Starlette + Jinja2)."""
