@@ -10,11 +10,12 @@ import json
 import logging
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 import lxml.html
 from lxml import etree
-from lxml.cssselect import SelectorError
+from lxml.cssselect import CSSSelector, SelectorError
 
 logger = logging.getLogger(__name__)
 
@@ -29,12 +30,25 @@ def parse_document(text: str) -> Any:
     return lxml.html.document_fromstring(_XML_DECLARATION.sub("", text))
 
 
+@lru_cache(maxsize=512)
+def _compiled(selector: str) -> CSSSelector | None:
+    """``selector`` translated to XPath and compiled once (``tree.cssselect`` translates it on
+    every call); ``None`` for a selector that does not compile."""
+    try:
+        return CSSSelector(selector, translator="html")  # what HtmlElement.cssselect uses
+    except (SelectorError, etree.XPathError, ValueError):
+        return None
+
+
 def css(tree: Any, selector: str | None) -> list[Any]:
     """Elements matching ``selector``; a bad selector (from a user's outlet file) matches none."""
     if not selector:
         return []
+    compiled = _compiled(selector)
     try:
-        return list(tree.cssselect(selector))
+        if compiled is None:
+            raise ValueError(selector)
+        return list(compiled(tree))
     except (SelectorError, etree.XPathError, ValueError):
         logger.warning("bad CSS selector %r ignored", selector)
         return []

@@ -1,0 +1,90 @@
+"""A bigger simulated web for throughput benchmarks, made from the simulator's own articles.
+
+``python -m monitor.simulator.scaling DIR --pages 5000`` writes ``DIR/articles.json``: the
+bundled articles plus generated ones, served with ``python -m monitor.simulator --data-dir DIR``.
+Each generated article is a new URL of a real outlet (the outlet's own URL shape and id
+style) whose text is stitched from paragraphs of several bundled articles of any outlet, in a
+seeded random order: text the project already serves, in combinations no bundled page has,
+so most generated pages are new stories to the deduplicator (a few share enough paragraphs
+to be near duplicates, as on the real web). Deterministic for a given ``--seed``.
+
+Kept apart from the simulator's content on purpose: whatever the bundled articles are, this
+only multiplies them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from monitor.simulator.build_data import article_url
+from monitor.simulator.catalog import DATA_DIR
+
+# Generated ids start far above any bundled id of the same outlet, so URLs never collide.
+_ID_BASE = 900_000_000
+
+
+def scaled_records(
+    records: list[dict[str, Any]], pages: int, seed: int = 0
+) -> list[dict[str, Any]]:
+    """``records`` (released at batch 0 or later, as given) plus generated articles, so
+    that there are at least ``pages`` article pages in all."""
+    rng = random.Random(seed)
+    donors = [r for r in records if r.get("paragraphs") and r.get("batch", 0) == 0]
+    outlets = sorted({r["outlet"] for r in records})
+    out = list(records)
+    n = max(0, pages - len(records))
+    for i in range(n):
+        outlet = outlets[i % len(outlets)]
+        parts = rng.sample(donors, k=min(3, len(donors)))
+        paragraphs = [p for r in parts for p in r["paragraphs"]]
+        rng.shuffle(paragraphs)
+        head = parts[0]
+        published = datetime.fromisoformat(head["published"]) - timedelta(minutes=i)
+        art_id = str(_ID_BASE + i)
+        title = f"{head['title']} ({i + 1})"
+        out.append(
+            {
+                **head,
+                "outlet": outlet,
+                "id": art_id,
+                "url": article_url(outlet, art_id, title, published),
+                "title": title,
+                "lead": parts[1]["lead"] if len(parts) > 1 else head.get("lead"),
+                "paragraphs": paragraphs,
+                "published": published.isoformat(),
+                "batch": 0,
+                "kind": "scaled",
+                "of": None,
+                "relevant": False,
+            }
+        )
+    return out
+
+
+def write_scaled(out_dir: str | Path, pages: int, seed: int = 0) -> Path:
+    """Write ``out_dir/articles.json`` with at least ``pages`` articles; returns its path."""
+    records = json.loads((DATA_DIR / "articles.json").read_text(encoding="utf-8"))
+    path = Path(out_dir) / "articles.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    scaled = scaled_records(records, pages, seed)
+    path.write_text(json.dumps(scaled, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out_dir")
+    parser.add_argument("--pages", type=int, default=5000)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    path = write_scaled(args.out_dir, args.pages, args.seed)
+    print(path)
+
+
+if __name__ == "__main__":
+    main()
