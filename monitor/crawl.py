@@ -44,6 +44,7 @@ def crawl_settings(
     outlets_file: str | None = None,
     trigger: str = "manual",
     log_level: str | None = None,
+    jobs: int | None = None,
     extra: dict[str, Any] | None = None,
 ) -> Settings:
     """Project settings with the command line's choices applied.
@@ -67,6 +68,8 @@ def crawl_settings(
         settings.setdict(MIRROR_OVERRIDES, priority="cmdline")
     if log_level:
         settings.set("LOG_LEVEL", log_level, priority="cmdline")
+    if jobs is not None:
+        settings.set("MONITOR_JOBS", jobs, priority="cmdline")
     if extra:
         settings.setdict(extra, priority="cmdline")
     # The UA follows the contact URL whichever way it was set (env, settings, command line).

@@ -56,6 +56,9 @@ MONITOR_TRIGGER = "manual"
 MONITOR_TELEGRAM_PAGES = 10
 # Seconds between requests to t.me: the preview is rate-limited, and every channel shares it.
 MONITOR_TELEGRAM_DELAY = 3.0
+# Worker processes that examine pages (extract, normalize, fingerprint, score) while the crawl
+# keeps fetching; 0 means one per core, 1 examines in the crawl's own process.
+MONITOR_JOBS = 0
 # Show a live progress display (the CLI turns it on when stderr is a terminal).
 MONITOR_PROGRESS = False
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from monitor.examine import Examined
     from monitor.extract import Extracted
     from monitor.telegram.parse import Post
     from monitor.verdict import Verdict
@@ -34,6 +35,8 @@ class PageItem:
     post: Post | None = None  # the parsed Telegram post (links, channel)
 
     extracted: Extracted | None = None
+    # The store-free part of the verdict, when a worker process computed it (``--jobs``).
+    examined: Examined | None = None
     verdict: Verdict | None = None
     stored_id: int | None = None
     notes: list[str] = field(default_factory=list)

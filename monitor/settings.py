@@ -60,6 +60,7 @@ DOWNLOAD_HANDLERS = {
 }
 # Judge (decode → extract → language → dedup → relevance), then record the outcome.
 ITEM_PIPELINES = {
+    "monitor.pipelines.examining.ExaminePipeline": 50,
     "monitor.pipelines.judging.JudgePipeline": 100,
     "monitor.telegram.stories.StoryLinkPipeline": 150,
     "monitor.pipelines.record.RecordPipeline": 200,

@@ -107,27 +107,27 @@ PERSIAN = "fa"
 
 
 def judge_page(judge: Judge, item: PageItem, session: Session) -> Verdict:
-    """The verdict on ``item``; reads the store (URL duplicates, labels), never writes it."""
-    from monitor.dedup import fingerprint, fingerprint_input
-    from monitor.extract import ExtractionError
+    """The verdict on ``item``; reads the store (URL duplicates, labels), never writes it.
 
+    Steps 1–3 and the scores (``monitor.examine.examine``) need no store: a crawl with
+    ``--jobs`` computes them in a worker process and hands them over as ``item.examined``;
+    otherwise they are computed here. The decisions that read the store follow either way.
+    """
+    from monitor.examine import examine
+
+    examined = item.examined if item.examined is not None else examine(judge, item)
+    item.examined = None  # handed over: the verdict keeps what is needed
     # 1–2. decode and extract (a Telegram post arrives already extracted)
-    extracted = item.extracted
-    if extracted is None:
-        outlet = judge.outlets.get(item.outlet)
-        try:
-            extracted = judge.extract(item.body, item.url, item.encoding, outlet)
-        except ExtractionError as exc:
-            return Verdict(Outcome.NOT_EXTRACTED, f"not extracted: {exc.reason}")
-    if not extracted.title and item.feed_title:
-        extracted.title = item.feed_title
-    verdict = Verdict(Outcome.NEW, extracted=extracted)
+    if examined.extracted is None:
+        return Verdict(Outcome.NOT_EXTRACTED, examined.error or "not extracted")
+    verdict = Verdict(Outcome.NEW, extracted=examined.extracted)
 
     # 3. language
-    verdict.language = judge.language(extracted)
+    verdict.language = examined.language
 
     # 4. dedup: against the seeds and everything stored
-    verdict.fingerprint = fingerprint(fingerprint_input(extracted.lead, extracted.text))
+    verdict.fingerprint = examined.fingerprint
+    assert verdict.fingerprint is not None
     if not item.refetch:
         dup = judge.url_duplicate(session, item.canonical_url)
         if dup is None:
@@ -139,7 +139,8 @@ def judge_page(judge: Judge, item: PageItem, session: Session) -> Verdict:
     # is scored too (``check`` shows it, the judged page keeps it), but stays a duplicate.
     relevant = borderline = False
     if verdict.language == PERSIAN:
-        rel = verdict.relevance = judge.relevance(extracted)
+        rel = verdict.relevance = examined.relevance
+        assert rel is not None
         label = judge.label_of(session, item.canonical_url)
         if label is not None:
             verdict.notes.append(f"analyst label: {label}")

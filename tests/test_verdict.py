@@ -60,9 +60,11 @@ def test_the_crawl_runs_judge_then_record():
     from monitor import settings
 
     order = sorted(settings.ITEM_PIPELINES.items(), key=lambda kv: kv[1])
+    # ExaminePipeline only sends the store-free part to worker processes (``--jobs``);
     # StoryLinkPipeline (Telegram posts and the articles they announce) may turn a verdict
-    # into a sighting between the two; it writes no verdict itself.
+    # into a sighting between judge and record; it writes no verdict itself.
     assert [name.rsplit(".", 1)[1] for name, _ in order] == [
+        "ExaminePipeline",
         "JudgePipeline",
         "StoryLinkPipeline",
         "RecordPipeline",

@@ -49,6 +49,12 @@ def crawl(
         list[str] | None,
         typer.Option("--set", help="A Scrapy setting for this crawl, KEY=VALUE (repeatable)."),
     ] = None,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs", "-j", min=0, help="Processes judging pages; 0: one per core, 1: inline."
+        ),
+    ] = 0,
 ) -> None:
     """Crawl outlets once and print what each one gave; exit 1 if any outlet's run failed.
 
@@ -62,6 +68,7 @@ def crawl(
         mirror=mirror,
         outlets_file=outlets,
         trigger=trigger,
+        jobs=jobs,
         show=not quiet and fmt == "table",
         **({"extra": extra} if extra else {}),
     )
