@@ -24,8 +24,9 @@ from typing import Any
 from monitor.simulator.build_data import article_url
 from monitor.simulator.catalog import DATA_DIR
 
-# Generated ids start far above any bundled id of the same outlet, so URLs never collide.
-_ID_BASE = 900_000_000
+# Generated ids follow the outlet's largest bundled id (same number of digits, which the
+# outlets' URL patterns check), so URLs never collide.
+_ID_GAP = 1000
 
 
 def scaled_records(
@@ -36,6 +37,7 @@ def scaled_records(
     rng = random.Random(seed)
     donors = [r for r in records if r.get("paragraphs") and r.get("batch", 0) == 0]
     outlets = sorted({r["outlet"] for r in records})
+    next_id = {o: max(int(r["id"]) for r in records if r["outlet"] == o) + _ID_GAP for o in outlets}
     out = list(records)
     n = max(0, pages - len(records))
     for i in range(n):
@@ -45,7 +47,8 @@ def scaled_records(
         rng.shuffle(paragraphs)
         head = parts[0]
         published = datetime.fromisoformat(head["published"]) - timedelta(minutes=i)
-        art_id = str(_ID_BASE + i)
+        art_id = str(next_id[outlet])
+        next_id[outlet] += 1
         title = f"{head['title']} ({i + 1})"
         out.append(
             {

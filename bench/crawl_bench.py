@@ -1,0 +1,224 @@
+"""End-to-end crawl throughput on a scaled simulator, as ratios to two baselines in one run.
+
+Side by side, on the same machine in the same run, over the simulator scaled to ``--pages``
+article pages (``monitor.simulator.scaling``, served from a child process):
+
+* (a) a no-op Scrapy spider fetching the same article pages (same concurrency, no judging);
+* (b) ``trafilatura.bare_extraction`` alone on the same bodies, in one process;
+* ``monitor crawl --jobs 1`` and ``--jobs N`` (N = cores) into fresh SQLite stores;
+* a re-crawl of the unchanged simulator (requests relative to the first crawl, 304 answers,
+  article pages judged again), and the peak RSS of each crawl process (``wait4``).
+
+    python bench/crawl_bench.py [--pages 5000] [--jobs N]
+
+Pages/s of a crawl counts the pages it judged over the crawl process's wall time (start-up
+included). The machine is shared: read ratios, not absolute figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+CPU: dict[str, float] = {}
+
+
+def run_child(args: list[str]) -> tuple[float, int, str]:
+    """Run a child; returns (wall seconds, peak RSS in MB, stdout); its CPU seconds (with
+    the descendants it reaped) are kept in ``CPU["last"]``."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    assert proc.stdout is not None
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - start
+    CPU["last"] = usage.ru_utime + usage.ru_stime
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} exited {proc.returncode}")
+    return wall, usage.ru_maxrss // 1024, out
+
+
+def sim_state(url: str) -> dict[str, Any]:
+    with urllib.request.urlopen(f"{url}/_sim/state") as resp:
+        return dict(json.loads(resp.read()))
+
+
+def article_urls(sim_url: str) -> list[str]:
+    from monitor.checking import quote_iri
+    from monitor.simulator.catalog import Catalog
+
+    return [quote_iri(f"{sim_url}/{a.url.split('://', 1)[1]}") for a in Catalog(DATA).visible()]
+
+
+def noop_spider(url_file: str) -> None:
+    """Child process: fetch every URL with the crawl's concurrency, do nothing with it."""
+    import scrapy
+    from scrapy.crawler import CrawlerProcess
+
+    from monitor.crawl import MIRROR_OVERRIDES
+    from monitor.settings import CONCURRENT_REQUESTS
+
+    urls = Path(url_file).read_text().split()
+
+    class Noop(scrapy.Spider):
+        name = "noop"
+
+        async def start(self):  # type: ignore[no-untyped-def]
+            for u in urls:
+                yield scrapy.Request(u, callback=self.parse)
+
+        def parse(self, response):  # type: ignore[no-untyped-def]
+            self.crawler.stats.inc_value("noop/pages")
+
+    settings = {
+        **MIRROR_OVERRIDES,
+        "CONCURRENT_REQUESTS": CONCURRENT_REQUESTS,
+        # The simulator is one host; the monitor's slots are per outlet host (8 outlets).
+        "CONCURRENT_REQUESTS_PER_DOMAIN": CONCURRENT_REQUESTS,
+        "LOG_LEVEL": "ERROR",
+        "ROBOTSTXT_OBEY": False,
+    }
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(Noop)
+    process.crawl(crawler)
+    process.start()
+    print(crawler.stats.get_value("noop/pages", 0) if crawler.stats else 0)
+
+
+def trafilatura_alone(urls: list[str]) -> tuple[int, float]:
+    """(b): bare_extraction over the same bodies, fetched first, timed alone."""
+    import trafilatura
+
+    from monitor.encoding import decode_html
+
+    bodies = []
+    for u in urls:
+        with urllib.request.urlopen(u) as resp:
+            bodies.append((u, decode_html(resp.read(), resp.headers.get_content_charset())))
+    cpu = time.process_time()
+    for u, html in bodies:
+        trafilatura.bare_extraction(html, url=u)
+    return len(bodies), time.process_time() - cpu
+
+
+def crawl(sim_url: str, db: str, jobs: int) -> dict[str, Any]:
+    wall, rss, _ = run_child(
+        [sys.executable, "-m", "monitor", "crawl", "--db", f"sqlite:///{db}", "--mirror",
+         sim_url, "--jobs", str(jobs), "-q"]
+    )  # fmt: skip
+    con = sqlite3.connect(db)
+    runs = con.execute(
+        "select sum(requests), sum(not_modified), sum(pages) from crawl_runs"
+        " where id > coalesce((select max(id) from crawl_runs) - 8, 0)"
+    ).fetchone()
+    judged = con.execute("select count(*) from judged_pages").fetchone()[0]
+    con.close()
+    requests, not_modified, pages = (int(x or 0) for x in runs)
+    return {"wall": wall, "cpu": CPU["last"], "rss_mb": rss, "requests": requests,
+            "not_modified": not_modified, "pages": pages, "judged": judged}  # fmt: skip
+
+
+DATA = ""
+
+
+def main() -> None:
+    global DATA
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=5000)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--noop", help=argparse.SUPPRESS)  # child mode
+    args = parser.parse_args()
+    if args.noop:
+        noop_spider(args.noop)
+        return
+
+    from monitor.simulator.scaling import write_scaled
+
+    tmp = Path(tempfile.mkdtemp(prefix="crawl-bench-"))
+    DATA = str(tmp / "sim")
+    write_scaled(DATA, args.pages)
+    port = free_port()
+    sim = subprocess.Popen(
+        [sys.executable, "-m", "monitor.simulator", "--port", str(port), "--data-dir", DATA],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    assert sim.stdout is not None
+    sim.stdout.readline()  # "listening on …"
+    sim_url = f"http://127.0.0.1:{port}"
+    try:
+        urls = article_urls(sim_url)
+        url_file = tmp / "urls.txt"
+        url_file.write_text("\n".join(urls))
+        cores = os.cpu_count() or 1
+        print(
+            f"{len(urls)} article pages; {cores} cores; jobs {args.jobs}; load average "
+            f"{os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+
+        wall_a, rss_a, out = run_child([sys.executable, __file__, "--noop", str(url_file)])
+        a = int(out.strip().splitlines()[-1]) / wall_a
+        print(
+            f"(a) no-op spider: {a:.1f} pages/s ({wall_a:.1f} s wall, {CPU['last']:.1f} s CPU,"
+            f" {rss_a} MB)",
+            flush=True,
+        )
+
+        n_b, cpu_b = trafilatura_alone(urls)
+        b = n_b / cpu_b
+        print(f"(b) trafilatura alone: {b:.1f} pages/s ({cpu_b:.1f} s CPU)", flush=True)
+
+        results = {}
+        for jobs in (1, args.jobs):
+            db = str(tmp / f"jobs{jobs}.db")
+            r = results[jobs] = crawl(sim_url, db, jobs)
+            rate = r["judged"] / r["wall"]
+            print(
+                f"monitor crawl --jobs {jobs}: {rate:.1f} pages/s ({r['judged']} judged in "
+                f"{r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU in the crawl process, peak RSS "
+                f"{r['rss_mb']} MB); {rate / b:.2f}x (b), "
+                f"{rate / min(a, b * cores):.0%} of min(a, b x cores)",
+                flush=True,
+            )
+        first = results[args.jobs]
+        before = sim_state(sim_url)["requests"]
+        again = crawl(sim_url, str(tmp / f"jobs{args.jobs}.db"), args.jobs)
+        sim_requests = sim_state(sim_url)["requests"] - before
+        print(
+            f"re-crawl (unchanged): {again['requests']} requests = "
+            f"{again['requests'] / max(1, first['requests']):.1%} of the first crawl's "
+            f"{first['requests']}; {again['not_modified']} answered 304 "
+            f"({again['not_modified'] / max(1, again['requests']):.0%}); "
+            f"{again['pages']} article pages judged again; simulator saw {sim_requests}",
+            flush=True,
+        )
+    finally:
+        sim.terminate()
+        sim.wait()
+
+
+if __name__ == "__main__":
+    main()
