@@ -1,7 +1,7 @@
 """End-to-end crawl throughput on a scaled simulator, as ratios to two baselines in one run.
 
 Side by side, on the same machine in the same run, over the simulator scaled to ``--pages``
-article pages (``monitor.simulator.scaling``, served from a child process):
+article pages (``python -m monitor.simulator --scale``, in a child process):
 
 * (a) a no-op Scrapy spider fetching the same article pages (same concurrency, no judging);
 * (b) ``trafilatura.bare_extraction`` alone on the same bodies, in one process;
@@ -70,7 +70,8 @@ def article_urls(sim_url: str) -> list[str]:
     from monitor.checking import quote_iri
     from monitor.simulator.catalog import Catalog
 
-    return [quote_iri(f"{sim_url}/{a.url.split('://', 1)[1]}") for a in Catalog(DATA).visible()]
+    catalog = Catalog(scale=SCALE)
+    return [quote_iri(f"{sim_url}/{a.url.split('://', 1)[1]}") for a in catalog.visible()]
 
 
 def noop_spider(url_file: str) -> None:
@@ -141,11 +142,11 @@ def crawl(sim_url: str, db: str, jobs: int) -> dict[str, Any]:
             "not_modified": not_modified, "pages": pages, "judged": judged}  # fmt: skip
 
 
-DATA = ""
+SCALE = 0
 
 
 def main() -> None:
-    global DATA
+    global SCALE
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=5000)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
@@ -155,14 +156,11 @@ def main() -> None:
         noop_spider(args.noop)
         return
 
-    from monitor.simulator.scaling import write_scaled
-
     tmp = Path(tempfile.mkdtemp(prefix="crawl-bench-"))
-    DATA = str(tmp / "sim")
-    write_scaled(DATA, args.pages)
+    SCALE = args.pages
     port = free_port()
     sim = subprocess.Popen(
-        [sys.executable, "-m", "monitor.simulator", "--port", str(port), "--data-dir", DATA],
+        [sys.executable, "-m", "monitor.simulator", "--port", str(port), "--scale", str(SCALE)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )  # fmt: skip
     assert sim.stdout is not None

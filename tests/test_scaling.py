@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import urllib.request
-from pathlib import Path
 
 from monitor.checking import quote_iri
 from monitor.outlets import load_outlets
 from monitor.simulator import Simulator
-from monitor.simulator.catalog import DATA_DIR
-from monitor.simulator.scaling import scaled_records, write_scaled
+from monitor.simulator.build_data import manifest
+from monitor.simulator.scaling import scaled_records
 
 
 def test_scaled_records_are_deterministic_unique_and_match_their_outlet() -> None:
-    records = json.loads((DATA_DIR / "articles.json").read_text(encoding="utf-8"))
+    records = manifest()
     scaled = scaled_records(records, len(records) + 400, seed=3)
     assert scaled == scaled_records(records, len(records) + 400, seed=3)
     assert scaled[: len(records)] == records
@@ -27,9 +25,8 @@ def test_scaled_records_are_deterministic_unique_and_match_their_outlet() -> Non
     assert len(texts) > 390  # stitched differently, page by page
 
 
-def test_scaled_simulator_serves_the_generated_pages(tmp_path: Path) -> None:
-    write_scaled(tmp_path, 400)
-    with Simulator(tmp_path, port=0) as sim:
+def test_scaled_simulator_serves_the_generated_pages() -> None:
+    with Simulator(port=0, scale=400) as sim:
         generated = [a for a in sim.catalog.visible() if a.kind == "scaled"]
         assert len(generated) >= 100
         for art in generated[:: len(generated) // 8]:

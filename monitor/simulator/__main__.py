@@ -21,9 +21,16 @@ def main(argv: list[str] | None = None) -> None:
         help="also serve real Telegram posts from this folder of <channel>.jsonl files "
         "(e.g. ../shared/fixtures/telegram)",
     )
+    parser.add_argument(
+        "--scale", type=int, default=None, help="serve at least this many articles (benchmarks)"
+    )
     args = parser.parse_args(argv)
     sim = Simulator(
-        corpus=args.corpus, host=args.host, port=args.port, telegram_corpus=args.telegram_corpus
+        corpus=args.corpus,
+        host=args.host,
+        port=args.port,
+        telegram_corpus=args.telegram_corpus,
+        scale=args.scale,
     )
     sim.release(args.batch)
     sim._bind()

@@ -65,8 +65,12 @@ class Article:
 class Catalog:
     """Articles by outlet, newest first, filtered by the released batch. Thread-safe."""
 
-    def __init__(self, corpus: str | Path | None = None) -> None:
+    def __init__(self, corpus: str | Path | None = None, scale: int | None = None) -> None:
         records = manifest(corpus)
+        if scale:  # benchmarks: at least this many articles (monitor.simulator.scaling)
+            from monitor.simulator.scaling import scaled_records
+
+            records = scaled_records(records, scale)
         # The bundled file only: the simulator plays the real outlets, not a user's overrides.
         self.outlets: dict[str, Outlet] = load_outlets(BUNDLED)
         self._lock = threading.RLock()

@@ -1,28 +1,24 @@
 """A bigger simulated web for throughput benchmarks, made from the simulator's own articles.
 
-``python -m monitor.simulator.scaling DIR --pages 5000`` writes ``DIR/articles.json``: the
-bundled articles plus generated ones, served with ``python -m monitor.simulator --data-dir DIR``.
-Each generated article is a new URL of a real outlet (the outlet's own URL shape and id
-style) whose text is stitched from paragraphs of several bundled articles of any outlet, in a
-seeded random order: text the project already serves, in combinations no bundled page has,
-so most generated pages are new stories to the deduplicator (a few share enough paragraphs
-to be near duplicates, as on the real web). Deterministic for a given ``--seed``.
+``python -m monitor.simulator --scale 5000`` (or ``Simulator(scale=5000)``) serves the
+simulator's articles plus generated ones, at least 5,000 in all. Each generated article is a
+new URL of a real outlet (the outlet's own URL shape and id style) whose text is stitched from
+paragraphs of several served articles of any outlet, in a seeded random order: text the
+project already serves, in combinations no served page has, so most generated pages are new
+stories to the deduplicator (a few share enough paragraphs to be near duplicates, as on the
+real web). Deterministic for a given ``seed``.
 
-Kept apart from the simulator's content on purpose: whatever the bundled articles are, this
-only multiplies them.
+Kept apart from the simulator's content on purpose: whatever its articles are, this only
+multiplies them.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import random
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from monitor.simulator.build_data import article_url
-from monitor.simulator.catalog import DATA_DIR
 
 # Generated ids follow the outlet's largest bundled id (same number of digits, which the
 # outlets' URL patterns check), so URLs never collide.
@@ -67,27 +63,3 @@ def scaled_records(
             }
         )
     return out
-
-
-def write_scaled(out_dir: str | Path, pages: int, seed: int = 0) -> Path:
-    """Write ``out_dir/articles.json`` with at least ``pages`` articles; returns its path."""
-    records = json.loads((DATA_DIR / "articles.json").read_text(encoding="utf-8"))
-    path = Path(out_dir) / "articles.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    scaled = scaled_records(records, pages, seed)
-    path.write_text(json.dumps(scaled, ensure_ascii=False), encoding="utf-8")
-    return path
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out_dir")
-    parser.add_argument("--pages", type=int, default=5000)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    path = write_scaled(args.out_dir, args.pages, args.seed)
-    print(path)
-
-
-if __name__ == "__main__":
-    main()

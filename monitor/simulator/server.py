@@ -129,8 +129,9 @@ class Simulator:
         host: str = "127.0.0.1",
         port: int = 0,
         telegram_corpus: str | Path | None = None,
+        scale: int | None = None,
     ) -> None:
-        self.catalog = Catalog(corpus)
+        self.catalog = Catalog(corpus, scale)
         # t.me/s/<channel> previews: bundled posts, plus real ones from a corpus folder if given.
         self.telegram = TelegramChannels(telegram_corpus)
         self.host = host
