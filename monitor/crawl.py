@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from scrapy.settings import Settings
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
