@@ -48,7 +48,7 @@ def css(tree: Any, selector: str | None) -> list[Any]:
     try:
         if compiled is None:
             raise ValueError(selector)
-        found: list[Any] = compiled(tree)  # an element selector gives a list of elements
+        found: Any = compiled(tree)  # a CSS selector's XPath always gives a list of elements
         return list(found)
     except (SelectorError, etree.XPathError, ValueError):
         logger.warning("bad CSS selector %r ignored", selector)
