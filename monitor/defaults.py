@@ -57,8 +57,10 @@ MONITOR_TELEGRAM_PAGES = 10
 # Seconds between requests to t.me: the preview is rate-limited, and every channel shares it.
 MONITOR_TELEGRAM_DELAY = 3.0
 # Worker processes that examine pages (extract, normalize, fingerprint, score) while the crawl
-# keeps fetching; 0 means one per core, 1 examines in the crawl's own process.
-MONITOR_JOBS = 0
+# keeps fetching; 0 means one per core, 1 examines in the crawl's own process. The default is 1
+# by measurement: on 2 cores `--jobs 2` was 1.25x faster in one benchmark run and slower in the
+# next (docs/benchmarks.md): the crawl is bound by scheduling and per-page commits, not judging.
+MONITOR_JOBS = 1
 # Show a live progress display (the CLI turns it on when stderr is a terminal).
 MONITOR_PROGRESS = False
 

@@ -54,7 +54,7 @@ def crawl(
         typer.Option(
             "--jobs", "-j", min=0, help="Processes judging pages; 0: one per core, 1: inline."
         ),
-    ] = 0,
+    ] = 1,
 ) -> None:
     """Crawl outlets once and print what each one gave; exit 1 if any outlet's run failed.
 
