@@ -36,7 +36,7 @@ from monitor.extract import Extracted, ExtractionError, extract
 from monitor.normalize import display_text
 from monitor.outlets import load_outlets
 from monitor.simulator.build_data import manifest
-from monitor.simulator.catalog import Article
+from monitor.simulator.catalog import ServedArticle
 from monitor.simulator.markup import render_article
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -275,9 +275,9 @@ def simulator_cases(per_outlet: int = 2, skip: int = 0) -> list[Case]:
     Related and popular headlines rendered on the page must not leak into the body. No
     exception is caught here: if the simulator's pages cannot be built the gate must fail.
     """
-    by_outlet: dict[str, list[Article]] = {}
+    by_outlet: dict[str, list[ServedArticle]] = {}
     for record in manifest():  # the simulator's content is built in code, not read from a file
-        by_outlet.setdefault(record["outlet"], []).append(Article.from_record(record))
+        by_outlet.setdefault(record["outlet"], []).append(ServedArticle.from_record(record))
     cases: list[Case] = []
     for outlet, articles in sorted(by_outlet.items()):
         # Prefer pages with a body of several paragraphs, related stories first.

@@ -19,7 +19,7 @@ from monitor.simulator.build_data import manifest
 
 
 @dataclass
-class Article:
+class ServedArticle:
     """One served article; ``modified`` starts at ``published`` and moves on ``update``."""
 
     outlet: str
@@ -40,7 +40,7 @@ class Article:
     raw: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_record(cls, rec: dict[str, Any]) -> Article:
+    def from_record(cls, rec: dict[str, Any]) -> ServedArticle:
         published = datetime.fromisoformat(rec["published"])
         return cls(
             outlet=rec["outlet"],
@@ -75,13 +75,13 @@ class Catalog:
         self.outlets: dict[str, Outlet] = load_outlets(BUNDLED)
         self._lock = threading.RLock()
         self.batch = 0
-        self.articles = [Article.from_record(r) for r in records]
+        self.articles = [ServedArticle.from_record(r) for r in records]
         self._by_id = {(a.outlet, a.id): a for a in self.articles}
 
     def outlet_for_host(self, host: str) -> Outlet | None:
         return outlet_for_url(f"https://{host}/", self.outlets)
 
-    def visible(self, outlet: str | None = None) -> list[Article]:
+    def visible(self, outlet: str | None = None) -> list[ServedArticle]:
         """Visible articles, newest first (by publication time)."""
         with self._lock:
             items = [
@@ -91,7 +91,7 @@ class Catalog:
             ]
         return sorted(items, key=lambda a: (a.published, a.id), reverse=True)
 
-    def lookup(self, url: str) -> Article | None:
+    def lookup(self, url: str) -> ServedArticle | None:
         """The visible article a real URL (any host alias, with or without slug) points to."""
         outlet = outlet_for_url(url, self.outlets)
         if outlet is None:
@@ -107,7 +107,7 @@ class Catalog:
 
     def update(
         self, url: str, paragraphs: list[str] | None = None, title: str | None = None
-    ) -> Article:
+    ) -> ServedArticle:
         """Edit an article in place; its modified time becomes now (and always moves forward)."""
         outlet = outlet_for_url(url, self.outlets)
         art_id = outlet.article_id(url) if outlet else None
@@ -123,7 +123,7 @@ class Catalog:
             art.modified = max(now, art.modified + timedelta(seconds=1))
             return art
 
-    def last_modified(self, articles: list[Article]) -> datetime:
+    def last_modified(self, articles: list[ServedArticle]) -> datetime:
         """Newest modification among ``articles`` (a fixed old date when there are none)."""
         if not articles:
             return datetime(2020, 1, 1, tzinfo=UTC)

@@ -16,7 +16,7 @@ from html import escape
 from urllib.parse import parse_qs, urlsplit
 
 from monitor.outlets import Outlet
-from monitor.simulator.catalog import Article
+from monitor.simulator.catalog import ServedArticle
 from monitor.simulator.markup import SITES, fa, jalali, month_name
 
 FEED_SIZE = 30
@@ -101,7 +101,7 @@ def w3c(dt: datetime) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def rss(outlet: Outlet, feed_url: str, articles: list[Article], updated: datetime) -> bytes:
+def rss(outlet: Outlet, feed_url: str, articles: list[ServedArticle], updated: datetime) -> bytes:
     """RSS 2.0, the latest FEED_SIZE items; pubDate in GMT as the Nastooh feeds write it."""
     site, base = SITES[outlet.key]
     items = []
@@ -122,7 +122,7 @@ def rss(outlet: Outlet, feed_url: str, articles: list[Article], updated: datetim
     ).encode()
 
 
-def sitemap(outlet: Outlet, articles: list[Article]) -> bytes:
+def sitemap(outlet: Outlet, articles: list[ServedArticle]) -> bytes:
     """A Google News sitemap of every visible article, with lastmod = modified time."""
     site, _ = SITES[outlet.key]
     urls = "".join(
@@ -155,7 +155,7 @@ def _page_url(route: Route, page: int) -> str:
     return route.template.replace("{page}", str(page))
 
 
-def _item(outlet: str, a: Article) -> str:
+def _item(outlet: str, a: ServedArticle) -> str:
     j = jalali(a.published)
     when = fa(f"{j.day} {month_name(j.month)} {j.year} - {j.hour:02d}:{j.minute:02d}")
     iso_fa = fa(f"{j.year}-{j.month:02d}-{j.day:02d} {j.hour:02d}:{j.minute:02d}")
@@ -195,7 +195,7 @@ def _item(outlet: str, a: Article) -> str:
     )
 
 
-def listing(outlet: Outlet, route: Route, page: int, articles: list[Article]) -> bytes:
+def listing(outlet: Outlet, route: Route, page: int, articles: list[ServedArticle]) -> bytes:
     """One archive page, newest first, in the outlet's own list markup, with pagination."""
     site, base = SITES[outlet.key]
     pages = max(1, -(-len(articles) // PAGE_SIZE))

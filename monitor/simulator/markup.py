@@ -19,7 +19,7 @@ import jdatetime
 
 from monitor.dates import JALALI_MONTHS, to_tehran
 from monitor.normalize import PERSIAN_DIGITS
-from monitor.simulator.catalog import Article
+from monitor.simulator.catalog import ServedArticle
 
 FA_DIGITS = str.maketrans("0123456789", PERSIAN_DIGITS)
 MONTHS = JALALI_MONTHS  # the one list, in monitor.dates
@@ -64,13 +64,13 @@ def paragraphs_html(paragraphs: list[str]) -> str:
     return "".join(f'<p style="text-align:justify">{e(p)}</p>' for p in paragraphs)
 
 
-def link_list(items: list[Article], wrap: str = "h3") -> str:
+def link_list(items: list[ServedArticle], wrap: str = "h3") -> str:
     return "".join(
         f'<li><{wrap}><a href="{e(a.url)}">{e(a.title)}</a></{wrap}></li>' for a in items
     )
 
 
-def json_ld(art: Article, publisher: str, precise: bool = False) -> str:
+def json_ld(art: ServedArticle, publisher: str, precise: bool = False) -> str:
     stamp = (
         (lambda d: d.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.0000000Z")) if precise else utc_z
     )
@@ -94,7 +94,7 @@ def json_ld(art: Article, publisher: str, precise: bool = False) -> str:
     )
 
 
-def head(art: Article, site: str, extra: str = "", charset: str = "utf-8") -> str:
+def head(art: ServedArticle, site: str, extra: str = "", charset: str = "utf-8") -> str:
     return (
         f'<!DOCTYPE html>\n<html lang="fa" dir="rtl"><head><meta charset="{charset}">'
         f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">'
@@ -126,7 +126,7 @@ def comments_form(action: str) -> str:
 # ---------------------------------------------------------------------------------- Nastooh
 
 
-def nastooh(art: Article, related: list[Article], popular: list[Article]) -> str:
+def nastooh(art: ServedArticle, related: list[ServedArticle], popular: list[ServedArticle]) -> str:
     """Mehr and IRNA: h1.title, p.summary, div.item-body div.item-text, div.item-date."""
     site, base = SITES[art.outlet]
     j = jalali(art.published)
@@ -189,7 +189,7 @@ def nastooh(art: Article, related: list[Article], popular: list[Article]) -> str
     )
 
 
-def isna(art: Article, related: list[Article], popular: list[Article]) -> str:
+def isna(art: ServedArticle, related: list[ServedArticle], popular: list[ServedArticle]) -> str:
     """ISNA's own theme over the Nastooh CMS, after the saved page isna_001.html."""
     site, base = SITES["isna"]
     j = jalali(art.published)
@@ -271,7 +271,7 @@ def isna(art: Article, related: list[Article], popular: list[Article]) -> str:
 # ---------------------------------------------------------------------------------- Asam
 
 
-def tasnim(art: Article, related: list[Article], popular: list[Article]) -> str:
+def tasnim(art: ServedArticle, related: list[ServedArticle], popular: list[ServedArticle]) -> str:
     """Tasnim (Asam): article.single-news, h3.lead, li.time, div.story with its furniture."""
     site, base = SITES["tasnim"]
     j = jalali(art.published)
@@ -336,7 +336,9 @@ def tasnim(art: Article, related: list[Article], popular: list[Article]) -> str:
 # ---------------------------------------------------------------------------------- IranSamaneh
 
 
-def iransamaneh(art: Article, related: list[Article], popular: list[Article]) -> str:
+def iransamaneh(
+    art: ServedArticle, related: list[ServedArticle], popular: list[ServedArticle]
+) -> str:
     """Jam-e Jam and IRIB: .bg-shadow-news, .rutitr, h1, .subtitle, .body, span.news-pdate."""
     site, base = SITES[art.outlet]
     j = jalali(art.published)
@@ -390,7 +392,10 @@ def iransamaneh(art: Article, related: list[Article], popular: list[Article]) ->
 
 
 def alalam(
-    art: Article, related: list[Article], popular: list[Article], charset: str = "utf-8"
+    art: ServedArticle,
+    related: list[ServedArticle],
+    popular: list[ServedArticle],
+    charset: str = "utf-8",
 ) -> str:
     """Al-Alam: a plain page, Latin-digit date line, no structured date metadata at all."""
     site, base = SITES["alalam"]
@@ -415,7 +420,7 @@ def alalam(
     )
 
 
-def fars(art: Article, related: list[Article], popular: list[Article]) -> str:
+def fars(art: ServedArticle, related: list[ServedArticle], popular: list[ServedArticle]) -> str:
     """The 2025 Fars site, server-rendered: og/meta tags, one h1, hashed CSS class names."""
     site, base = SITES["fars"]
     meta = (
@@ -443,7 +448,7 @@ def fars(art: Article, related: list[Article], popular: list[Article]) -> str:
     )
 
 
-RENDERERS: dict[str, Callable[[Article, list[Article], list[Article]], str]] = {
+RENDERERS: dict[str, Callable[[ServedArticle, list[ServedArticle], list[ServedArticle]], str]] = {
     "mehr": nastooh,
     "irna": nastooh,
     "isna": isna,
@@ -455,7 +460,9 @@ RENDERERS: dict[str, Callable[[Article, list[Article], list[Article]], str]] = {
 }
 
 
-def render_article(art: Article, related: list[Article], popular: list[Article]) -> bytes:
+def render_article(
+    art: ServedArticle, related: list[ServedArticle], popular: list[ServedArticle]
+) -> bytes:
     """The page's bytes, in the article's declared encoding (windows-1256 for a few)."""
     if art.encoding.lower() in ("windows-1256", "cp1256"):
         # Real windows-1256 pages write Arabic yeh and Latin digits; the rest become references.

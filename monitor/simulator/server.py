@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from monitor.simulator import indexes, markup
-from monitor.simulator.catalog import Article, Catalog
+from monitor.simulator.catalog import Catalog, ServedArticle
 from monitor.simulator.faults import Fault
 from monitor.simulator.fixtures import Reply, failure
 from monitor.simulator.telegram import TelegramChannels
@@ -320,7 +320,7 @@ class Simulator:
             return real_url, self._article(art)
         return real_url, self._not_found(real_url)
 
-    def _article(self, art: Article) -> Reply:
+    def _article(self, art: ServedArticle) -> Reply:
         # Boxes link only to earlier articles of the outlet, so a page does not change on release.
         earlier = [a for a in self.catalog.visible(art.outlet) if a.published < art.published]
         body = markup.render_article(art, earlier[:3], earlier[3:8])
