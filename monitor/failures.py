@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from scrapy.statscollectors import StatsCollector
+from twisted.python.failure import Failure
 
 FAILURES_KEY = "monitor/failures"
 MAX_KEPT = 200  # a broken outlet must not grow the run row without bound
@@ -46,3 +47,11 @@ def forget_pending(db_url: str | None, url: str) -> None:
 
 def one_line(reason: str | None) -> str:
     return reason.splitlines()[0][:300] if reason else "?"
+
+
+def failure_reason(failure: Failure) -> str:
+    """A failed request's one-line reason: its HTTP status, or the error's type and message."""
+    response = getattr(failure.value, "response", None)
+    if response is not None:
+        return f"HTTP {response.status}"
+    return f"{type(failure.value).__name__}: {failure.getErrorMessage()}"

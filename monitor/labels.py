@@ -54,9 +54,7 @@ def _find(judge: Judge, session: Session, target: str) -> tuple[JudgedPage | Non
 
 def apply_label(judge: Judge, session: Session, target: str, label: str) -> str:
     """Record ``label`` on the page; returns a one-line account of what changed."""
-    from monitor.items import PageItem
-    from monitor.rechecking import extracted_from
-    from monitor.recording import record_verdict
+    from monitor.rechecking import kept_item, promote
     from monitor.verdict import Outcome, judge_page
 
     row, article = _find(judge, session, target)
@@ -85,22 +83,14 @@ def apply_label(judge: Judge, session: Session, target: str, label: str) -> str:
     if article is not None:
         article.label = label
         return f"article {article.id} labelled {label}"
-    extracted = extracted_from(row.content)
-    if label == "relevant" and extracted is not None and row.verdict != "duplicate":
-        item = PageItem(
-            url=row.url,
-            canonical_url=row.canonical_url,
-            outlet=row.outlet or "",
-            extracted=extracted,
-            fetched_at=row.fetched_at,
-        )
+    item = kept_item(row) if label == "relevant" and row.verdict != "duplicate" else None
+    if item is not None:
         session.flush()
         verdict = judge_page(judge, item, session)
         if verdict.outcome in (Outcome.NEW, Outcome.DUPLICATE):
-            happened, article_id = record_verdict(session, item, verdict)
+            happened, article_id = promote(judge, session, item, verdict)
             set_label(session, row.canonical_url, label)
-            if happened == "new" and verdict.fingerprint is not None and article_id is not None:
-                judge.remember(article_id, verdict.fingerprint)
+            if happened == "new" and article_id is not None:
                 stored = session.get(Article, article_id)
                 if stored is not None:
                     stored.label = label

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import fields as dataclass_fields
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +23,10 @@ from sqlalchemy.orm import Session
 from monitor.judge import Judge
 from storage.models import Article, JudgedPage, Sighting
 from storage.writes import unpack_fields
+
+if TYPE_CHECKING:
+    from monitor.items import PageItem
+    from monitor.verdict import Verdict
 
 
 def recheck_store(session: Session, threshold: float | None = None) -> list[dict[str, Any]]:
@@ -77,13 +81,40 @@ def extracted_from(content: bytes | None) -> Any:
     return Extracted(**kept)
 
 
+def kept_item(row: JudgedPage, *, refetch: bool = False) -> PageItem | None:
+    """A judged page as the item the judge takes, from its kept text (None when cleared)."""
+    from monitor.items import PageItem
+
+    extracted = extracted_from(row.content)
+    if extracted is None:
+        return None
+    return PageItem(
+        url=row.url,
+        canonical_url=row.canonical_url,
+        outlet=row.outlet or "",
+        extracted=extracted,
+        fetched_at=row.fetched_at,  # a promoted page keeps its original fetch time
+        refetch=refetch,
+    )
+
+
+def promote(
+    judge: Judge, session: Session, item: PageItem, verdict: Verdict
+) -> tuple[str, int | None]:
+    """Record a kept page's new verdict as a crawl would, and index a new story."""
+    from monitor.recording import record_verdict
+
+    happened, article_id = record_verdict(session, item, verdict)
+    if happened == "new" and verdict.fingerprint is not None and article_id is not None:
+        judge.remember(article_id, verdict.fingerprint)
+    return happened, article_id
+
+
 def recheck_relevance(
     judge: Judge, session: Session, *, apply: bool = False
 ) -> list[dict[str, Any]]:
     """Pages whose relevance verdict would change under the current model (and, with
     ``apply``, the promotions done)."""
-    from monitor.items import PageItem
-    from monitor.recording import record_verdict
     from monitor.verdict import Outcome, judge_page
 
     changes: list[dict[str, Any]] = []
@@ -94,17 +125,10 @@ def recheck_relevance(
         .order_by(JudgedPage.fetched_at)
     ).all()
     for row in rows:
-        extracted = extracted_from(row.content)
-        if extracted is None:
+        # Our own stored article is never a duplicate of itself: judged as a refetch.
+        item = kept_item(row, refetch=row.verdict == "new")
+        if item is None:
             continue
-        item = PageItem(
-            url=row.url,
-            canonical_url=row.canonical_url,
-            outlet=row.outlet or "",
-            extracted=extracted,
-            fetched_at=row.fetched_at,
-            refetch=row.verdict == "new",  # our own stored article: never a duplicate of itself
-        )
         verdict = judge_page(judge, item, session)
         now_relevant = verdict.relevant
         was_relevant = row.verdict == "new"
@@ -128,9 +152,7 @@ def recheck_relevance(
         if new_state == row.verdict:
             continue
         if apply and verdict.outcome in (Outcome.NEW, Outcome.DUPLICATE):
-            happened, article_id = record_verdict(session, item, verdict)
-            if happened == "new" and verdict.fingerprint is not None and article_id is not None:
-                judge.remember(article_id, verdict.fingerprint)
+            happened, article_id = promote(judge, session, item, verdict)
             session.commit()
             change["applied"] = f"{happened} {article_id}"
         changes.append({**change, "now": new_state})

@@ -21,7 +21,7 @@ from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from monitor.dates import parse_when
-from monitor.failures import forget_pending, record_failure, record_url_failure
+from monitor.failures import failure_reason, forget_pending, record_failure, record_url_failure
 from monitor.items import PageItem
 from monitor.middlewares.conditional import NotModified
 from monitor.outlets import Outlet
@@ -254,12 +254,7 @@ class OutletSpider(Spider):
         if failure.check(NotModified):
             return
         request = failure.request  # type: ignore[attr-defined]
-        response = getattr(failure.value, "response", None)
-        reason = (
-            f"HTTP {response.status}"
-            if response is not None
-            else f"{type(failure.value).__name__}: {failure.getErrorMessage()}"
-        )
+        reason = failure_reason(failure)
         record_failure(self.crawler.stats, request.url, reason)
         if request.meta.get("parent"):
             self.blocked_sources.add(request.meta["parent"])

@@ -25,7 +25,7 @@ from twisted.python.failure import Failure
 
 from monitor.channels import Channel, load_channels
 from monitor.extract import Extracted
-from monitor.failures import record_failure
+from monitor.failures import failure_reason, record_failure
 from monitor.items import PageItem
 from monitor.middlewares.conditional import NotModified
 from monitor.telegram.parse import Post, parse_channel_page
@@ -130,10 +130,5 @@ class TelegramSpider(Spider):
         if failure.check(NotModified):
             return
         request = failure.request  # type: ignore[attr-defined]
-        response = getattr(failure.value, "response", None)
-        reason = (
-            f"HTTP {response.status}"
-            if response is not None
-            else f"{type(failure.value).__name__}: {failure.getErrorMessage()}"
-        )
+        reason = failure_reason(failure)
         record_failure(self.crawler.stats, request.url, reason)
