@@ -49,6 +49,7 @@ from monitor.boilerplate import clean_lines
 from monitor.dates import find_published
 from monitor.encoding import decode_html
 from monitor.normalize import canonical_text, display_text
+from monitor.outlets import Outlet
 from monitor.pagetree import css, json_ld_nodes, metas, parse_document
 
 logger = logging.getLogger(__name__)
@@ -194,7 +195,7 @@ def _decode(html: str | bytes, charset: str | None) -> str:
 # --- metadata --------------------------------------------------------------------------------
 
 
-def _title(page: _Page, outlet: Any, meta: dict[str, str]) -> str:
+def _title(page: _Page, outlet: Outlet | None, meta: dict[str, str]) -> str:
     """Outlet title selector, then a lone h1, then og:title, then <title> without its suffix."""
     for el in css(page.tree, getattr(outlet, "title_selector", None)):
         if text := page.text(el):
@@ -360,7 +361,7 @@ def _kept_share(candidate: list[str], reference: list[str], kept_apart: list[str
 
 
 def extract(
-    html: str | bytes, url: str, outlet: Any = None, *, charset: str | None = None
+    html: str | bytes, url: str, outlet: Outlet | None = None, *, charset: str | None = None
 ) -> Extracted:
     """The article in ``html``; raises ``ExtractionError`` with the reason when there is none.
 
@@ -398,7 +399,7 @@ def extract(
 
 
 def _body(
-    page: _Page, url: str, outlet: Any, title: str, lead: str | None
+    page: _Page, url: str, outlet: Outlet | None, title: str, lead: str | None
 ) -> tuple[list[str], str]:
     """The body lines and the chain step that produced them (see the module docstring)."""
     alone = _trafilatura_lines(page, page.tree, url)
@@ -461,7 +462,7 @@ def _body(
     raise ExtractionError(f"body too short: minimum {MIN_BODY_CHARS} characters ({detail})")
 
 
-def _without_dropped(page: _Page, outlet: Any) -> Any:
+def _without_dropped(page: _Page, outlet: Outlet | None) -> Any:
     """A copy of the page without the elements the outlet's ``drop_selectors`` name."""
     work = copy.deepcopy(page.tree)
     for selector in getattr(outlet, "drop_selectors", ()):

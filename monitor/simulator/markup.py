@@ -2,7 +2,7 @@
 
 Families: Nastooh (Mehr, IRNA; ISNA has its own theme), Asam (Tasnim), IranSamaneh (Jam-e Jam,
 IRIB), Al-Alam's plain page and the new Fars site. Class names, date lines and furniture follow
-``/work/shared/fixtures/outlets.md`` and the saved ISNA/Tasnim pages, so extraction code written
+what public scrapers record of each outlet's markup, so extraction code written
 for the real sites meets the same traps here (headline inside the body container, "انتهای پیام",
 related boxes, comment forms, Jalali dates in Persian digits, no date metadata on Al-Alam).
 """
