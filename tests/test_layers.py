@@ -43,4 +43,4 @@ def test_only_the_edges_read_the_environment():
                 readers.add(rel)
     # The daemon passes its environment on to crawl children (it does not read settings
     # from it); XDG_DATA_HOME locates the per-user default database.
-    assert readers <= {"storage/db.py", "monitor/relevance.py"}, readers
+    assert readers <= {"storage/db.py"}, readers
