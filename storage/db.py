@@ -64,7 +64,10 @@ def make_engine(url: str | None = None) -> Engine:
     try:
         if parsed.drivername.startswith("sqlite"):
             if parsed.database and parsed.database != ":memory:":
-                folder = Path(parsed.database).expanduser().parent
+                path = parsed.database
+                if parsed.query.get("uri") == "true" and path.startswith("file:"):
+                    path = path.removeprefix("file:")  # sqlite:///file:PATH?mode=ro&uri=true
+                folder = Path(path).expanduser().parent
                 if url == default_db_url():  # the default store's folder is ours to create
                     folder.mkdir(parents=True, exist_ok=True)
                 elif not folder.is_dir():  # a mistyped --db must not become a new empty store
@@ -205,6 +208,20 @@ def close_dead_runs(engine: Engine) -> int:
     except Exception as exc:  # read-only store, locked file: reading still works
         log.debug("could not close dead runs: %s", exc)
         return 0
+
+
+def check_writable(engine: Engine) -> None:
+    """Raise ``StoreError`` when the store cannot be written (a read-only file or URL, a
+    read-only role), so a crawl says so in one line before Scrapy starts rather than failing
+    inside a pipeline with a traceback. The probe rewrites the schema version with itself
+    and rolls back: nothing changes."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
+            conn.rollback()
+    except Exception as exc:
+        msg = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise StoreError(f"database {engine.url!r} cannot be written: {msg}") from exc
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -60,8 +60,11 @@ def crawl(
 
     Example: monitor crawl mehr tasnim --mirror http://127.0.0.1:8800
     """
+    from storage.db import check_writable
+
     check_format(fmt)
     extra = parse_settings(setting or [])
+    check_writable(store(db_url(db)))  # a read-only store: one line, before Scrapy starts
     ids = _crawl_with_progress(
         outlet,
         db=db_url(db),
