@@ -106,6 +106,16 @@ DROPS: dict[Outcome, type[PageDropped]] = {
 PERSIAN = "fa"
 
 
+def own_article(session: Session, canonical_url: str) -> bool:
+    """Whether ``canonical_url`` is a stored article's own URL (not a sighting's)."""
+    from sqlalchemy import select
+
+    from storage.models import Article
+
+    found = session.scalar(select(Article.id).where(Article.canonical_url == canonical_url))
+    return found is not None
+
+
 def judge_page(judge: Judge, item: PageItem, session: Session) -> Verdict:
     """The verdict on ``item``; reads the store (URL duplicates, labels), never writes it.
 
@@ -133,6 +143,12 @@ def judge_page(judge: Judge, item: PageItem, session: Session) -> Verdict:
         if dup is None:
             judge.catch_up(session)
             dup = judge.index.query(verdict.fingerprint)
+        # A page whose canonical URL is a stored article is that article, never a sighting of
+        # it: another process (a one-off crawl beside the daemon) may have stored it between
+        # this page's fetch and now, and the URL lookup or the fingerprint index then finds it.
+        if dup is not None and item.canonical_url and own_article(session, item.canonical_url):
+            item.refetch = True  # judged as a refetch: a revision if the text changed
+            dup = None
         verdict.duplicate = dup
 
     # 5. relevance: Persian pages only; an analyst's label wins over the model. A duplicate

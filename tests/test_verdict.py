@@ -230,3 +230,50 @@ def test_retention_clears_old_judged_text_but_keeps_verdicts_and_labels(db_url):
     assert rows[urls[1]].content is not None  # labelled
     assert rows[urls[2]].content is not None  # recent
     assert crawler.stats.get_value("monitor/judged_text_cleared") == 1  # type: ignore[union-attr]
+
+
+STORE_IN_CHILD = """
+import sys
+from pathlib import Path
+from monitor.items import PageItem
+from tests.test_verdict import run, stages
+db, outlet, url, body = sys.argv[1], sys.argv[2], sys.argv[3], Path(sys.argv[4]).read_bytes()
+judge, record, _ = stages(db)
+item = run(judge, record, PageItem(url=url, canonical_url=url, outlet=outlet, body=body))
+print(item.stored_id)
+"""
+
+
+def test_a_page_stored_by_another_process_is_never_a_sighting_of_itself(
+    db_url, simulator, tmp_path
+):
+    """The concurrency item: a one-off crawl beside the daemon. This process's judge loads
+    its index from the store first; another process then stores the page; this process judges
+    the same page: it is that article (a refetch), not a "url duplicate" sighting of it."""
+    import subprocess
+    import sys
+
+    judge, record, _ = stages(db_url)
+    judge.judge  # noqa: B018  (load the index now, before the other process stores)
+    outlet, url, body = new_story(simulator)
+    page = tmp_path / "page.html"
+    page.write_bytes(body)
+    child = subprocess.run(
+        [sys.executable, "-c", STORE_IN_CHILD, db_url, outlet, url, str(page)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    )
+    stored_by_child = int(child.stdout.strip().splitlines()[-1])
+    item = run(judge, record, PageItem(url=url, canonical_url=url, outlet=outlet, body=body))
+    assert item.verdict.outcome is Outcome.NEW  # type: ignore[union-attr]
+    assert item.stored_id == stored_by_child
+    with Session(open_store(db_url)) as s:
+        assert s.scalars(select(Article.id).where(Article.canonical_url == url)).all() == [
+            stored_by_child
+        ]
+        assert s.scalars(select(Sighting.id).where(Sighting.canonical_url == url)).all() == []
+        seen = s.get(SeenUrl, url)
+        assert seen is not None and seen.verdict == "stored"
