@@ -10,6 +10,7 @@ for a bad feed), and nothing outside the outlet's domains is requested.
 from __future__ import annotations
 
 import json
+import resource
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -138,6 +139,10 @@ def test_fault_matrix(fresh_simulator, db_url: str, tmp_path: Path):
     for s in SETTINGS:
         args += ["--set", s]
     proc = run_monitor(*args, "--format", "json", check=False, timeout=240)
+    # Memory stays bounded through gzip bombs, huge pages, entity expansion and the 10,000-item
+    # feed: the largest waited-for child's peak RSS (Linux: KiB) bounds the crawl child's.
+    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    assert peak_mib < 1024, f"crawl child peak RSS {peak_mib:.0f} MiB"
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr
     (run,) = json.loads(proc.stdout)
