@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from scrapy.exceptions import DropItem
 
 from monitor.dedup import Match
+from storage import reads
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -106,16 +107,6 @@ DROPS: dict[Outcome, type[PageDropped]] = {
 PERSIAN = "fa"
 
 
-def own_article(session: Session, canonical_url: str) -> bool:
-    """Whether ``canonical_url`` is a stored article's own URL (not a sighting's)."""
-    from sqlalchemy import select
-
-    from storage.models import Article
-
-    found = session.scalar(select(Article.id).where(Article.canonical_url == canonical_url))
-    return found is not None
-
-
 def judge_page(judge: Judge, item: PageItem, session: Session) -> Verdict:
     """The verdict on ``item``; reads the store (URL duplicates, labels), never writes it.
 
@@ -146,7 +137,11 @@ def judge_page(judge: Judge, item: PageItem, session: Session) -> Verdict:
         # A page whose canonical URL is a stored article is that article, never a sighting of
         # it: another process (a one-off crawl beside the daemon) may have stored it between
         # this page's fetch and now, and the URL lookup or the fingerprint index then finds it.
-        if dup is not None and item.canonical_url and own_article(session, item.canonical_url):
+        if (
+            dup is not None
+            and item.canonical_url
+            and reads.is_article_url(session, item.canonical_url)
+        ):
             item.refetch = True  # judged as a refetch: a revision if the text changed
             dup = None
         verdict.duplicate = dup

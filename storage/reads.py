@@ -34,6 +34,12 @@ def article_for_url(session: Session, canonical_url: str) -> int | None:
     return article_id
 
 
+def is_article_url(session: Session, canonical_url: str) -> bool:
+    """Whether ``canonical_url`` is a stored article's own URL (not a sighting's)."""
+    found = session.scalar(select(Article.id).where(Article.canonical_url == canonical_url))
+    return found is not None
+
+
 def fingerprints_after(session: Session, article_id: int) -> list[tuple[int, bytes]]:
     rows = session.execute(
         select(StoredFingerprint.article_id, StoredFingerprint.data).where(
