@@ -151,27 +151,39 @@ def alert_key(watch: Watch, what: str, target: str) -> str:
     return "irm-" + hashlib.sha256(raw.encode("utf-8")).hexdigest()[:40]
 
 
+def _pending(
+    watch: Watch,
+    kind: str,
+    key: str,
+    target: str,
+    message: tuple[str, str],
+    now: datetime,
+    **about: Any,
+) -> Alert:
+    """A new outbox row: recorded before anything is sent, due at once."""
+    title, body = message
+    return Alert(
+        key=key,
+        watch_id=watch.id,
+        kind=kind,
+        target=target,
+        title=title,
+        body=body,
+        state="pending",
+        next_try_at=now,
+        created_at=now,
+        **about,
+    )
+
+
 def queue_story(session: Session, watch: Watch, story: Article, kind: str, now: datetime) -> int:
     what = (
         f"story:{story.id}" if kind == "story" else f"update:{story.id}:{1 + len(story.sightings)}"
     )
     for target in watch.notify:
         key = alert_key(watch, what, target)
-        title, body = story_message(story, kind, key)
-        session.add(
-            Alert(
-                key=key,
-                watch_id=watch.id,
-                article_id=story.id,
-                kind=kind,
-                target=target,
-                title=title,
-                body=body,
-                state="pending",
-                next_try_at=now,
-                created_at=now,
-            )
-        )
+        message = story_message(story, kind, key)
+        session.add(_pending(watch, kind, key, target, message, now, article_id=story.id))
     return len(watch.notify)
 
 
@@ -203,21 +215,8 @@ def queue_digests(session: Session, watch: Watch, now: datetime) -> int:
         )
         for target in watch.notify:
             key = alert_key(watch, f"digest:{period}", target)
-            title, body = digest_message(watch, period, stories, key)
-            session.add(
-                Alert(
-                    key=key,
-                    watch_id=watch.id,
-                    kind="digest",
-                    period=period,
-                    target=target,
-                    title=title,
-                    body=body,
-                    state="pending",
-                    next_try_at=now,
-                    created_at=now,
-                )
-            )
+            message = digest_message(watch, period, stories, key)
+            session.add(_pending(watch, "digest", key, target, message, now, period=period))
             n += 1
     return n
 

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from typing import Self
 
 from scrapy.crawler import Crawler
-from scrapy.settings import BaseSettings
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 from scrapy.statscollectors import StatsCollector
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -42,7 +42,8 @@ def _overridden(settings: BaseSettings, name: str) -> object | None:
     """A setting's value only when someone set it above the project defaults, so a relevance
     terms file's own ``[scoring]`` table still applies otherwise."""
     priority = settings.getpriority(name)
-    return settings.get(name) if priority is not None and priority > 20 else None
+    project = SETTINGS_PRIORITIES["project"]
+    return settings.get(name) if priority is not None and priority > project else None
 
 
 class Stage:
