@@ -257,3 +257,16 @@ def borderline_row(page: JudgedPage) -> dict[str, Any]:
         "reasons": page.relevance_reasons,
         "model": page.model_version,
     }
+
+
+def snippet_source(story: Article, wanted: set[str]) -> str:
+    """The copy text a snippet is taken from: the original's, else the first copy that has a
+    wanted word (a story can match through a republication's text alone)."""
+    from monitor.searchtext import search_tokens
+
+    texts = [f"{story.title}\n{story.lead or ''}\n{story.body}"]
+    texts += [f"{s.title or ''}\n{s.body or ''}" for s in story.sightings if s.body]
+    for t in texts:
+        if wanted & set(search_tokens(t[:20000])):
+            return t[:20000]
+    return texts[0][:20000]

@@ -143,7 +143,7 @@ def query(
     from sqlalchemy.orm import Session
 
     from monitor.snippets import make_snippet
-    from monitor.views import copies, copy_row, story_row
+    from monitor.views import copies, copy_row, snippet_source, story_row
     from storage.search import find_stories, load_stories
 
     check_format(fmt)
@@ -188,7 +188,7 @@ def query(
                 continue
             snippet = None
             if text is not None:
-                snippet = make_snippet(_story_text(story, wanted), wanted)
+                snippet = make_snippet(snippet_source(story, wanted), wanted)
             out.append(story_row(story, score=scores[story.id], snippet=snippet, filters=filters))
     if new:
         from monitor.lastlook import remember_look
@@ -230,19 +230,6 @@ def _list_borderline(url: str, text: Any, filters: Any, limit: int, offset: int,
     out = out[offset : offset + limit]
     cols = ["outlet", "published", "relevance", "title", "url"]
     render.emit(out, fmt, title=f"{len(out)} borderline pages", table_columns=cols)
-
-
-def _story_text(story: Any, wanted: set[str]) -> str:
-    """The copy text a snippet is taken from: the original's, else the first copy that has a
-    wanted word (a story can match through a republication's text alone)."""
-    from monitor.searchtext import search_tokens
-
-    texts = [f"{story.title}\n{story.lead or ''}\n{story.body}"]
-    texts += [f"{s.title or ''}\n{s.body or ''}" for s in story.sightings if s.body]
-    for t in texts:
-        if wanted & set(search_tokens(t[:20000])):
-            return t[:20000]
-    return texts[0][:20000]
 
 
 @app.command()

@@ -218,9 +218,9 @@ def create_app(db: str, *, outlets_file: str | None = None) -> Starlette:
             for story in load_stories(s, [h.story_id for h in hits]):
                 snippet = None
                 if text is not None:
-                    from monitor.cli.reading import _story_text
+                    from monitor.views import snippet_source
 
-                    snippet = make_snippet(_story_text(story, wanted), wanted)
+                    snippet = make_snippet(snippet_source(story, wanted), wanted)
                 rows.append(
                     story_row(story, score=scores[story.id], snippet=snippet, filters=filters)
                 )
