@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import re
+import sqlite3
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,7 +40,14 @@ def default_db_url() -> str:
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")  # readers (CLI queries) never block the crawler
+    # WAL: readers (CLI queries) never block the crawler. A store is switched once, by its
+    # first writer; a reader without write access (a read-only folder, another user's store)
+    # must not try, as switching is a write.
+    if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as exc:
+            log.debug("journal mode left as it is: %s", exc)
     cur.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a killed process
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
@@ -50,6 +58,20 @@ def _readable_json(value: object) -> str:
     """JSON columns as readable UTF-8 ("روسیه", not "\\u0631…") for Datasette, sqlite-utils
     and psql users."""
     return json.dumps(value, ensure_ascii=False)
+
+
+def _needs_immutable(path: Path) -> bool:
+    """Whether SQLite can open this WAL store only as an immutable file.
+
+    A reader without write access to the folder cannot create the ``-shm`` index a WAL store
+    needs, and SQLite then refuses even to read unless the file is opened as immutable. That is
+    safe only when no writer is at work: no ``-wal``/``-shm`` files exist (the last writer
+    checkpointed and closed). With them present SQLite reads read-only on its own.
+    """
+    if not path.is_file() or os.access(path.parent, os.W_OK):
+        return False
+    wal, shm = (path.with_name(path.name + suffix) for suffix in ("-wal", "-shm"))
+    return not wal.exists() and not shm.exists()
 
 
 def make_engine(url: str | None = None) -> Engine:
@@ -72,6 +94,11 @@ def make_engine(url: str | None = None) -> Engine:
                     folder.mkdir(parents=True, exist_ok=True)
                 elif not folder.is_dir():  # a mistyped --db must not become a new empty store
                     raise StoreError(f"folder {str(folder)!r} of database {url!r} does not exist")
+                if _needs_immutable(Path(path).expanduser()):
+                    parsed = parsed.set(
+                        database=f"file:{Path(path).expanduser()}",
+                        query={**parsed.query, "mode": "ro", "immutable": "1", "uri": "true"},
+                    )
             engine = create_engine(
                 parsed, connect_args={"timeout": 30}, json_serializer=_readable_json
             )

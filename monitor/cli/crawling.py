@@ -21,6 +21,7 @@ from monitor.cli.base import (
     print_runs,
     store,
 )
+from monitor.render import plain
 from monitor.seeds import BUNDLED
 from storage.db import default_db_url
 
@@ -73,13 +74,14 @@ def crawl(
         trigger=trigger,
         jobs=jobs,
         show=not quiet and fmt == "table",
+        quiet=quiet,
         **({"extra": extra} if extra else {}),
     )
     if not quiet:
         print_runs(db_url(db), ids, fmt, title="Crawl summary")
     bad = failed_runs(db_url(db), ids, outlet)
     if bad:
-        err.print(f"error: crawl failed: {bad}", markup=False, highlight=False)
+        err.print(f"error: crawl failed: {bad}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1)
 
 
@@ -105,7 +107,11 @@ def failed_runs(db: str, ids: list[int], asked: list[str] | None) -> str:
 
     with Session(store(db)) as session:
         runs = session.scalars(select(CrawlRun).where(CrawlRun.id.in_([i for i in ids if i])))
-        bad = [f"{r.outlet} ({r.status})" for r in runs if r.status in ("failed", "interrupted")]
+        bad = [
+            f"{r.outlet} ({r.status}{_first_failure(r.failures)})"
+            for r in runs
+            if r.status in ("failed", "interrupted")
+        ]
         recorded = {r.outlet for r in session.scalars(select(CrawlRun).where(CrawlRun.id.in_(ids)))}
     missing = sorted(set(asked or []) - recorded) if asked else []
     if not ids or None in ids:
@@ -114,14 +120,27 @@ def failed_runs(db: str, ids: list[int], asked: list[str] | None) -> str:
     return ", ".join(bad)
 
 
-def _crawl_with_progress(outlets: list[str] | None, *, show: bool, **options: Any) -> list[int]:
+def _first_failure(failures: list[dict[str, Any]] | None) -> str:
+    """': N failed, first: REASON' for the final error line, so a quiet crawl says why."""
+    if not failures:
+        return ""
+    first = plain(str(failures[0].get("reason") or "unknown")).replace("\n", " ")
+    return f": {len(failures)} failed, first: {first[:160]}"
+
+
+def _crawl_with_progress(
+    outlets: list[str] | None, *, show: bool, quiet: bool = False, **options: Any
+) -> list[int]:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from monitor.crawl import run_crawl
     from monitor.extensions.progress import DISPLAYS
 
     if not show or not err.is_terminal:
-        return run_crawl(outlets, log_level="WARNING" if show else "ERROR", **options)
+        # --quiet: Scrapy's own error lines are left out; the final line names each failed
+        # outlet with its first recorded failure, and `monitor runs --failures` lists the rest.
+        level = "CRITICAL" if quiet else "WARNING" if show else "ERROR"
+        return run_crawl(outlets, log_level=level, **options)
     progress = Progress(
         TextColumn("{task.description:>8}"),
         BarColumn(),
