@@ -16,9 +16,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from monitor.render import spreadsheet_safe
+
 FORMATS = ("jsonl", "csv", "parquet")
-# What a spreadsheet treats as the start of a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 class ExportError(ValueError):
@@ -38,9 +38,7 @@ def csv_cell(value: Any) -> str:
     if isinstance(value, (list, dict)):
         value = json.dumps(value, ensure_ascii=False)
     text = str(_plain(value))
-    if isinstance(value, str) and text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
+    return spreadsheet_safe(text) if isinstance(value, str) else text
 
 
 def write_rows(rows: Iterable[dict[str, Any]], fmt: str, out: Path, columns: list[str]) -> int:

@@ -102,7 +102,7 @@ def emit(
         writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: _cell(row.get(k)) for k in columns})
+            writer.writerow({k: _csv_cell(row.get(k)) for k in columns})
         print(buf.getvalue(), end="")
     else:
         table = Table(title=safe(title) if title else None, show_lines=False)
@@ -127,6 +127,20 @@ def _marked(row: dict[str, Any], column: str) -> Any:
         at = max(at, end)
     text.append(plain(value[at:]))
     return text
+
+
+# What a spreadsheet takes as the start of a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Text a spreadsheet shows as text: one leading apostrophe before a formula start."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _csv_cell(value: Any) -> str:
+    """Stored text is formula-guarded; our own numbers (a negative score) are left alone."""
+    return spreadsheet_safe(_cell(value)) if isinstance(value, str) else _cell(value)
 
 
 def _cell(value: Any) -> str:

