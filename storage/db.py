@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -200,27 +200,72 @@ def _pid_gone(pid: int | None) -> bool:
     return state in ("Z", "X")
 
 
+# Key space of the PostgreSQL advisory locks that crawl runs hold while they live ("mon").
+RUN_LOCK_SPACE = 0x6D6F6E
+
+
+def hold_run_lock(engine: Engine, run_id: int) -> Connection | None:
+    """On PostgreSQL, take a session advisory lock on ``run_id`` on a connection of its own and
+    return it: the lock lives exactly as long as the crawl's database session, so any process
+    on any host can tell a live run from one whose process was killed (the server drops the
+    session, and the lock, when the connection goes). SQLite stores are on this machine and
+    use the pid instead: ``None``."""
+    if engine.dialect.name != "postgresql":
+        return None
+    conn = engine.connect()
+    conn.execute(text("SELECT pg_advisory_lock(:space, :run)"), _lock_key(run_id))
+    conn.commit()  # a session lock outlives the transaction; the connection is not left idle in one
+    return conn
+
+
+def release_run_lock(conn: Connection | None, run_id: int) -> None:
+    """Release what ``hold_run_lock`` took (the pooled session would keep it otherwise)."""
+    if conn is None:
+        return
+    try:
+        conn.execute(text("SELECT pg_advisory_unlock(:space, :run)"), _lock_key(run_id))
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def _lock_key(run_id: int) -> dict[str, int]:
+    return {"space": RUN_LOCK_SPACE, "run": run_id % 2**31}
+
+
+def _run_gone(conn: Connection, run_id: int) -> bool:
+    """PostgreSQL: nobody holds the run's lock, so the crawl's session is gone."""
+    if not conn.execute(
+        text("SELECT pg_try_advisory_lock(:space, :run)"), _lock_key(run_id)
+    ).scalar():
+        return False
+    conn.execute(text("SELECT pg_advisory_unlock(:space, :run)"), _lock_key(run_id))
+    return True
+
+
 def close_dead_runs(engine: Engine) -> int:
     """Mark ``running`` crawl rows whose process is gone as ``interrupted``, so a killed one-off
     crawl is closed by the next command that opens the store (not only by a daemon start).
 
-    Only on SQLite, whose file lives on this machine with its crawl processes; a PostgreSQL
-    store may be shared by hosts whose pids we cannot see (the daemon repairs those). A store
-    opened read-only is left as it is.
+    SQLite: the store and its crawls are on this machine, so a run is gone when its pid is.
+    PostgreSQL may be shared by crawls on other hosts, whose pids mean nothing here: a run is
+    gone when no session holds its advisory lock (``hold_run_lock``). A store opened read-only
+    is left as it is.
     """
     from sqlalchemy import select
 
     from storage.models import CrawlRun, utcnow
 
-    if engine.dialect.name != "sqlite":
-        return 0
     try:
         with Session(engine) as session:
-            dead = [
-                run
-                for run in session.scalars(select(CrawlRun).where(CrawlRun.status == "running"))
-                if _pid_gone(run.pid)
-            ]
+            running = list(session.scalars(select(CrawlRun).where(CrawlRun.status == "running")))
+            if engine.dialect.name == "sqlite":
+                dead = [run for run in running if _pid_gone(run.pid)]
+            elif engine.dialect.name == "postgresql" and running:
+                with engine.connect() as probe:
+                    dead = [run for run in running if _run_gone(probe, run.id)]
+            else:
+                dead = []
             for run in dead:
                 run.status = "interrupted"
                 run.finished_at = run.finished_at or utcnow()

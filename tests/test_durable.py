@@ -76,8 +76,18 @@ def test_failed_page_is_retried_up_to_the_cap_then_listed(
     ]
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The embedded store and a PostgreSQL database: the same behaviour is asked of both."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'monitor.db'}"
+    return str(request.getfixturevalue("pg_url"))
+
+
 @pytest.mark.slow
-def test_killed_one_off_crawl_is_closed_by_the_next_command(simulator, db_url: str):
+def test_killed_one_off_crawl_is_closed_by_the_next_command(simulator, any_store: str):
+    """A live crawl's row stays ``running`` for other commands; once the crawl is killed the
+    next command closes it. On PostgreSQL liveness is the run's advisory lock, not a pid."""
     import os
     import signal
     import subprocess
@@ -89,6 +99,9 @@ def test_killed_one_off_crawl_is_closed_by_the_next_command(simulator, db_url: s
     from storage.models import CrawlRun
     from tests.conftest import ROOT
 
+    from storage.db import make_engine
+
+    db_url = any_store
     cmd = [sys.executable, "-m", "monitor", "crawl", "mehr", "--db", db_url]
     proc = subprocess.Popen(
         [*cmd, "--mirror", simulator.url, "--quiet"],
@@ -96,7 +109,7 @@ def test_killed_one_off_crawl_is_closed_by_the_next_command(simulator, db_url: s
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    engine = create_engine(db_url)
+    engine = make_engine(db_url)
     deadline = time.monotonic() + 60
     running = None
     while running is None and time.monotonic() < deadline and proc.poll() is None:
@@ -107,6 +120,9 @@ def test_killed_one_off_crawl_is_closed_by_the_next_command(simulator, db_url: s
             pass
         time.sleep(0.05)  # polling for a state, not timing an assertion
     assert running is not None, "the crawl never opened its run"
+    (live,) = json.loads(run_monitor("runs", "--db", db_url, "-f", "json").stdout)
+    assert proc.poll() is None, "the crawl ended before it could be killed"
+    assert live["status"] == "running"  # another command must not close a live run
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     engine.dispose()

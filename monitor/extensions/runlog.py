@@ -11,10 +11,11 @@ import os
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from monitor.failures import FAILURES_KEY
-from storage.db import connect
+from storage.db import connect, hold_run_lock, release_run_lock
 from storage.models import CrawlRun, utcnow
 
 # crawl_runs column <- stats key
@@ -54,6 +55,7 @@ class CrawlRunLog:
         self.db_url: str | None = crawler.settings.get("MONITOR_DB")
         self.trigger: str = crawler.settings.get("MONITOR_TRIGGER", "manual")
         self.run_id: int | None = None
+        self._lock: Connection | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -62,7 +64,8 @@ class CrawlRunLog:
         return cls(crawler)
 
     def spider_opened(self, spider: Spider) -> None:
-        with Session(connect(self.db_url)) as session:
+        engine = connect(self.db_url)
+        with Session(engine) as session:
             run = CrawlRun(
                 outlet=spider.name,
                 trigger=self.trigger,
@@ -71,11 +74,22 @@ class CrawlRunLog:
                 status="running",
             )
             session.add(run)
+            session.flush()
+            # Held before the row is visible to others: a live run is never taken for dead.
+            self._lock = hold_run_lock(engine, run.id)
             session.commit()
             self.run_id = run.id
         spider.crawler.stats.set_value("monitor/run_id", self.run_id)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        try:
+            self._close(reason)
+        finally:
+            if self.run_id is not None:
+                release_run_lock(self._lock, self.run_id)
+            self._lock = None
+
+    def _close(self, reason: str) -> None:
         stats = self.crawler.stats
         assert stats is not None
         with Session(connect(self.db_url)) as session:
