@@ -96,7 +96,7 @@ class _Handler(BaseHTTPRequestHandler):
                 sim._stopping.wait(fault.seconds)
             reply = fault.apply(reply)
         status, headers, body = sim._finish(reply, self.headers)
-        sim._record(method, real_url, status)
+        sim._record(method, real_url, status, 0 if method == "HEAD" else len(body))
         try:
             self.send_response(status)
             for name, value in headers.items():
@@ -137,6 +137,7 @@ class Simulator:
         self.host = host
         self.port = port
         self.log: list[tuple[str, str, int]] = []
+        self.sizes: list[int] = []  # body bytes sent for each entry of ``log`` (as on the wire)
         self.in_flight = 0  # requests being answered right now (tests wait on slow fixtures)
         self._log_lock = threading.Lock()
         self.faults: list[Fault] = []
@@ -246,10 +247,12 @@ class Simulator:
     def reset_log(self) -> None:
         with self._log_lock:
             self.log.clear()
+            self.sizes.clear()
 
-    def _record(self, method: str, real_url: str, status: int) -> None:
+    def _record(self, method: str, real_url: str, status: int, size: int = 0) -> None:
         with self._log_lock:
             self.log.append((method, real_url, status))
+            self.sizes.append(size)
 
     # ------------------------------------------------------------------------------ routing
 
@@ -360,6 +363,7 @@ class Simulator:
                     "batch": self.catalog.batch,
                     "visible": len(self.catalog.visible()),
                     "requests": len(self.log),
+                    "bytes": sum(self.sizes),
                 }
             )
         if method != "POST":
