@@ -96,10 +96,9 @@ def test_killed_one_off_crawl_is_closed_by_the_next_command(simulator, any_store
 
     from sqlalchemy import select
 
+    from storage.db import make_engine
     from storage.models import CrawlRun
     from tests.conftest import ROOT
-
-    from storage.db import make_engine
 
     db_url = any_store
     cmd = [sys.executable, "-m", "monitor", "crawl", "mehr", "--db", db_url]
