@@ -51,9 +51,9 @@ def _fill(url: str) -> None:
 
 
 @pytest.fixture
-def filled(db_url: str) -> str:
-    _fill(db_url)
-    return db_url
+def filled(any_store: str) -> str:
+    _fill(any_store)
+    return any_store
 
 
 def test_dates_mean_the_start_of_the_day_in_tehran_unless_utc():
@@ -232,12 +232,17 @@ def test_reading_commands_leave_the_heavy_libraries_unimported(filled: str):
 
 def test_reindex_rebuilds_stale_search_text(filled: str):
     """A store written before full-text search (or under older rules) is found after reindex."""
-    import sqlite3
+    from sqlalchemy import text
 
-    path = filled.removeprefix("sqlite:///")
-    with sqlite3.connect(path) as conn:
-        conn.execute("UPDATE articles SET search_text = '' WHERE url = 'https://example.test/1'")
-        conn.execute("UPDATE sightings SET search_text = ''")
+    from storage.db import make_engine
+
+    engine = make_engine(filled)
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE articles SET search_text = '' WHERE url = 'https://example.test/1'")
+        )
+        conn.execute(text("UPDATE sightings SET search_text = ''"))
+    engine.dispose()
 
     def lavrov() -> list[str]:
         out = run_monitor("query", "آستارا", "--db", filled, "-f", "json").stdout
