@@ -30,10 +30,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from monitor.simulator import Simulator
+from storage.db import make_engine
 from storage.models import Article, PendingUrl, SeenUrl, Sighting
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,7 +106,7 @@ def _children_alive(db: str) -> bool:
 
 
 def snapshot(db: str) -> dict[str, Any]:
-    engine = create_engine(db)
+    engine = make_engine(db)  # picks psycopg 3 for a postgresql:// URL
     with Session(engine) as s:
         articles = s.execute(
             select(Article.canonical_url, Article.content_hash).where(Article.seed_file.is_(None))

@@ -11,10 +11,9 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from bench.crash_loop import crash_loop
+from bench.crash_loop import _drop_databases, _pg_databases, crash_loop
 from storage.models import SeenUrl
 from tests.conftest import run_monitor
 
@@ -39,6 +38,24 @@ def test_short_crash_loop_loses_nothing(tmp_path: Path):
     assert result["final_exit"] == 0
 
 
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_short_crash_loop_loses_nothing_on_postgresql() -> None:
+    pytest.importorskip("psycopg")
+    admin = "postgresql://postgres@127.0.0.1:5432/test"
+    ref, db = _pg_databases(admin)
+    try:
+        result = crash_loop(ref, db, outlets=["mehr"], kills=3, steps=1, seed=3, max_after=5.0)
+    finally:
+        _drop_databases(admin, ref, db)
+    assert len(result["kills"]) == 3
+    assert result["reference_judged"] > 0
+    assert result["lost"] == [] and result["unjudged"] == []
+    assert result["duplicates"] == 0
+    assert result["pending_left"] == 0
+    assert result["final_exit"] == 0
+
+
 ONE_OUTLET = """
 [outlets.flaky]
 name = "Flaky"
@@ -51,8 +68,11 @@ canonical = "https://www.mehrnews.com/news/{id}"
 
 @pytest.mark.slow
 def test_failed_page_is_retried_up_to_the_cap_then_listed(
-    fresh_simulator, db_url: str, tmp_path: Path
+    fresh_simulator, any_store: str, tmp_path: Path
 ):
+    from storage.db import make_engine
+
+    db_url = any_store
     sim = fresh_simulator
     bad = sim.catalog.visible("mehr")[0]
     sim.add_fault(f"/news/{bad.id}(?:[/?#]|$)", status=500)
@@ -65,7 +85,7 @@ def test_failed_page_is_retried_up_to_the_cap_then_listed(
         run_monitor(*crawl)
     fetched = sum(1 for _m, u, _s in sim.log if f"/news/{bad.id}" in u)
     assert fetched == 3  # MONITOR_MAX_ATTEMPTS, then left alone
-    engine = create_engine(db_url)
+    engine = make_engine(db_url)
     with Session(engine) as s:
         row = s.get(SeenUrl, canonical)
     engine.dispose()
