@@ -2,6 +2,7 @@
 
     python -m bench.relevance_eval            # the tables
     python -m bench.relevance_eval --misses   # also every held-out miss with its reasons
+    python -m bench.relevance_eval --per-outlet  # only the training part: leave one outlet out
 
 Splits (bench/relevance_dataset.py; unsure items dropped from every figure):
 - date: the shipped model (trained on items before 2026-07-08) scored on items from then on;
@@ -133,6 +134,23 @@ def stress_model(outlet: str = "alonews") -> RelevanceModel:
         return model_from(train(train_items), Path(tmp) / f"without-{outlet}.json")
 
 
+def per_outlet() -> None:
+    """Leave one outlet out *inside the training part of the date split*: trained on the rest
+    of that part, scored on the outlet's items before the cut-off. Never touches the held-out
+    part, so it can be read while choosing features."""
+    from bench.train_relevance import model_from, train
+
+    train_items, _ = split_by_date()
+    rows = []
+    for outlet in ("alonews", "akhbarefori", "farsna", "farsnews"):
+        rest = [i for i in train_items if i.outlet != outlet]
+        test = [i for i in train_items if i.outlet == outlet]
+        with tempfile.TemporaryDirectory() as tmp:
+            model = model_from(train(rest), Path(tmp) / f"without-{outlet}.json")
+        rows.append((f"without {outlet}", evaluate(model_judge(model), test)))
+    print_table("training part only: trained without one outlet, scored on it", rows)
+
+
 def _row(name: str, r: Report) -> str:
     kinds = "  ".join(f"{r.fp_rate(k):5.1%}" for k in NEGATIVE_KINDS)
     return f"{name:<22} {r.precision:6.3f} {r.recall:6.3f} {r.tp:4d} {r.fp:4d} {r.fn:4d}   {kinds}"
@@ -160,9 +178,15 @@ def print_families(name: str, r: Report) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--misses", action="store_true", help="print held-out misses")
+    parser.add_argument(
+        "--per-outlet", action="store_true", help="leave-one-outlet-out on the training part only"
+    )
     args = parser.parse_args()
     if reason := shared_missing():
         sys.exit(f"cannot evaluate: {reason}")
+    if args.per_outlet:
+        per_outlet()
+        return
     model = RelevanceModel.load()
     _, held = split_by_date()
     _, alonews = split_by_outlet("alonews")

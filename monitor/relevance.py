@@ -190,7 +190,7 @@ def _actor_reasons(analysis: Analysis) -> list[str]:
     reasons: list[str] = []
     labels = (
         ("ir", "iran actor"),
-        ("irp", "iranian place"),
+        ("irp", "iranian place or issue"),
         ("iri", "unqualified title (iranian)"),
         ("ira", "iranian (adjective)"),
         ("ru", "russia actor"),

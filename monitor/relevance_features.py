@@ -36,6 +36,7 @@ CATEGORIES: tuple[tuple[str, str, str], ...] = (
     ("iran", "actors", "ir"),
     ("russia", "actors", "ru"),
     ("iran", "places", "irp"),
+    ("iran", "issues", "irp"),
     ("russia", "places", "rup"),
     ("iran", "implicit", "iri"),
     ("iran", "adjectives", "ira"),
@@ -45,7 +46,7 @@ IRAN = frozenset({"ir", "irp", "iri", "ira"})
 RUSSIA = frozenset({"ru", "rup", "rua"})
 _LABELS = {
     "ir": "iran actor",
-    "irp": "iranian place",
+    "irp": "iranian place or issue",
     "iri": "unqualified title",
     "ira": "iranian (adjective)",
     "ru": "russia actor",
@@ -81,8 +82,7 @@ class Lexicon:
     def __init__(self, entries: Iterable[tuple[str, str]]) -> None:
         self.entries: dict[Phrase, tuple[str, str]] = {}
         for category, text in entries:
-            key = tuple(tokens(text))
-            if key:
+            for key in _spellings(text):
                 self.entries.setdefault(key, (category, text))
         self.by_first: dict[str, list[Phrase]] = {}
         for key in sorted(self.entries, key=len, reverse=True):
@@ -102,6 +102,20 @@ class Lexicon:
             else:
                 i += 1
         return hits
+
+
+def _spellings(text: str) -> list[Phrase]:
+    """An entry's token sequence and its ZWNJ/space variants: outlets write غریب‌آبادی,
+    غریب آبادی and غریب‌ابادی alike, and روس‌اتم as روس اتم or روساتم."""
+    key = tuple(tokens(text))
+    if not key:
+        return []
+    out = [key]
+    for variant in (text.replace("\u200c", " "), text.replace(" ", "")):
+        other = tuple(tokens(variant))
+        if other and other not in out:
+            out.append(other)
+    return out
 
 
 def build_lexicon(actors: dict[str, dict[str, list[str]]], terms: dict[str, object]) -> Lexicon:
@@ -196,7 +210,7 @@ class FeatureExtractor:
                 out += toks[i:end]
                 i = end
                 continue
-            if category == "iri" and _qualified(start, end, cats, ends):
+            if category == "iri" and _qualified(start, end, cats, ends, toks):
                 category = "title"  # "وزیر خارجه روسیه": that country's official, not Iran's
             if category not in ("title",):
                 seg.found.setdefault(category, []).append(display)
@@ -247,13 +261,22 @@ def _tokens_each(parts: list[str]) -> list[list[str]]:
     return out
 
 
+_THAT_COUNTRY = frozenset({("این", "کشور"), ("ان", "کشور")})
+
+
 def _qualified(
-    start: int, end: int, cats: dict[int, tuple[int, str]], ends: dict[int, str]
+    start: int,
+    end: int,
+    cats: dict[int, tuple[int, str]],
+    ends: dict[int, str],
+    toks: list[str],
 ) -> bool:
     """A title with a country, nationality or actor right after it ("وزیر خارجه روسیه") or
     just before it ("وزیر دفاع طالبان" aside, "ترکیه، وزیر خارجه") is that party's."""
     nxt = cats.get(end)
     if nxt is not None and nxt[1] in _QUALIFIERS:
+        return True
+    if tuple(toks[end : end + 2]) in _THAT_COUNTRY:  # "رئیس‌جمهور این کشور": the one just named
         return True
     return ends.get(start) in _QUALIFIERS
 
@@ -312,6 +335,17 @@ def features(segments: list[Segment]) -> dict[str, float]:
     russia_doc = bool(ru_segs)
     if iran_doc and russia_doc and not any(k.startswith("lex:pair_") for k in f):
         f["lex:apart"] = 1.0
+        # One side in a sentence, the other in the next ("لاوروف گفت … / تهران حق دارد …"),
+        # or the headline naming one and the first sentence the other: closer than "apart".
+        for a, b in itertools.pairwise(segments):
+            if (a.has(IRAN) and b.has(RUSSIA)) or (a.has(RUSSIA) and b.has(IRAN)):
+                where = "title" if a.place == "title" else "body"
+                f[f"lex:adjacent_{where}"] = 1.0
+                if a.relations or b.relations:
+                    f["lex:adjacent_relations"] = 1.0
+    pairs = sum(1 for s in segments if s.has(IRAN) and s.has(RUSSIA))
+    if pairs:
+        f[f"lex:pairs_{_bucket(pairs, (1, 2, 4))}"] = 1.0
     if any("rum" in s.found for s in segments):
         f["lex:russian_outlet"] = 1.0
         if not any("ru" in s.found for s in segments):
@@ -338,11 +372,33 @@ def features(segments: list[Segment]) -> dict[str, float]:
         value = 2.0 / math.sqrt(len(grams))  # n-grams weigh as much as two lexicon cues
         for g in grams:
             f[g] = value
+    # Words of the sentences that name both sides, apart from the rest: "_ru_ … حمایت … _ir_"
+    # in one sentence is the rubric's core; the same words beside Russia alone are not.
+    pair_grams: set[str] = set()
+    for s in segments:
+        if s.has(IRAN) and s.has(RUSSIA):
+            pair_grams.update(f"p:{t}" for t in s.masked)
+            pair_grams.update(f"p:{a} {b}" for a, b in itertools.pairwise(s.masked))
+    for g in pair_grams:
+        f[g] = 1.0 / math.sqrt(len(pair_grams))
+    # Four-letter pieces of the words around Russia: Persian inflects and compounds
+    # (تحریم، تحریم‌ها، تحریمهای), so a piece learned from one form carries to the others.
+    chars: set[str] = set()
+    for s in ru_segs:
+        for t in s.masked:
+            if not t.startswith("_"):
+                w = f"<{t}>"
+                chars.update(f"c:{w[i : i + 4]}" for i in range(max(1, len(w) - 3)))
+    for g in chars:
+        f[g] = 1.0 / math.sqrt(len(chars))
     return f
 
 
 _LEX_WORDS = {
     "apart": "both sides named, never in one sentence",
+    "adjacent_title": "one side in the headline, the other in the next sentence",
+    "adjacent_body": "the two sides in adjacent sentences",
+    "adjacent_relations": "adjacent sentences naming the sides, with a relations word",
     "ru_speaks_on_other": "a Russian speaker on Iran (who: …)",
     "ir_speaks_on_other": "an Iranian speaker on Russia (who: …)",
     "third_speaks_on_pair": "a third party speaking of both",
@@ -357,7 +413,9 @@ _PAIR_KIND = {"strong": "both actors", "mixed": "an actor and the other side", "
 def describe(feature: str) -> str:
     """A feature name in words, for reasons: categories spelled out, Persian as written."""
     kind, _, body = feature.partition(":")
-    if kind == "w":
+    if kind == "c":
+        return f"«…{body.strip('<>')}…» (letters)"
+    if kind in ("w", "p"):
         words = [_LABELS.get(t.strip("_"), t) if t.startswith("_") else t for t in body.split()]
         return "«" + " ".join(words) + "»"
     if body in _LEX_WORDS:
@@ -375,6 +433,8 @@ def describe(feature: str) -> str:
             return f"other countries in that sentence: {parts[2]}"
     if parts[0] in _LABELS and len(parts) == 2:
         return f"{_LABELS[parts[0]]} named {parts[1]}×"
+    if parts[0] == "pairs":
+        return f"sentences naming both sides: {parts[1]}"
     if parts[0] == "segments":
         return f"sentences: {parts[1]}"
     if parts[0] == "russia" and parts[1] == "share":
