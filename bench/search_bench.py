@@ -146,7 +146,8 @@ def load_sqlite(path: Path, n: int, pool: list[str], rebuild: bool) -> str:
     conn.executemany(sql, batch)
     conn.commit()
     conn.execute("ANALYZE")
-    conn.execute("INSERT INTO articles_fts(articles_fts) VALUES('optimize')")
+    for fts in ("articles_fts", "articles_date_fts"):
+        conn.execute(f"INSERT INTO {fts}({fts}) VALUES('optimize')")
     conn.commit()
     conn.close()
     print(f"built {n} articles in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
@@ -302,6 +303,7 @@ def main() -> None:
     ap.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/search_bench")
     ap.add_argument("--like-queries", type=int, default=3, help="LIKE scans to time")
     ap.add_argument("--rebuild", action="store_true")
+    ap.add_argument("--build-only", action="store_true", help="build the store, time nothing")
     ap.add_argument("--trigram", action="store_true", help="PostgreSQL: also time pg_trgm")
     args = ap.parse_args()
     pool = sentences()
@@ -310,6 +312,8 @@ def main() -> None:
         url = load_sqlite(Path(args.db), args.size, pool, args.rebuild)
     else:
         url = load_postgres(args.pg, args.size, pool, args.rebuild)
+    if args.build_only:
+        return
     results = measure(url, args.like_queries)
     if args.trigram and args.backend == "postgresql":
         results.append(measure_trigram(url))
