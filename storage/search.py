@@ -150,18 +150,19 @@ def _ids_sql(dialect: str, table: str) -> str:
     return f"SELECT {column} FROM {table} WHERE search_vector @@ CAST(:match AS tsquery)"
 
 
-def _newest_first(dialect: str, f: CopyFilter, *, keyed: bool = False) -> str:
+def _newest_first(dialect: str, f: CopyFilter, *, skip_first: bool = False) -> str:
     """Newest first, as a union of conjunctive branches: {the story's own text, a copy's text}
     matches × {the original, a sighting} passes the filters. Each branch is a plain AND, so
     the planner can use the copy-date index (walk it and stop after a page when a word is
     common; use its range) or the text index (read a rare word's few matches and sort them).
 
-    ``keyed`` (SQLite): leave out the first branch (own text, own copy passes), which
-    ``_keyed_walk`` answers, and test the story's own text row by row where a sighting drives.
+    ``skip_first``: leave out the first branch (own text, own copy passes), which
+    ``_newest`` answers by a walk; on SQLite the story's own text is then tested row by row
+    where a sighting drives (one FTS5 seek each, not the word's whole doclist).
     """
     date = "coalesce(a.published, a.fetched_at)"
     own_text = _own_match(dialect)
-    if keyed:  # one FTS5 seek per candidate instead of reading the word's whole doclist
+    if skip_first and dialect == "sqlite":
         own_text = (
             "EXISTS (SELECT 1 FROM articles_fts WHERE articles_fts MATCH :match "
             "AND articles_fts.rowid = a.id)"
@@ -173,7 +174,7 @@ def _newest_first(dialect: str, f: CopyFilter, *, keyed: bool = False) -> str:
         [own, f"a.id IN (SELECT c.article_id FROM sightings c WHERE {copies})"] if own else [""]
     )
     pairs = [(t, p) for t in texts for p in passes]
-    if keyed:
+    if skip_first:
         pairs = pairs[1:]
     branches = [
         f"SELECT * FROM (SELECT a.id AS id, {date} AS d FROM articles a WHERE {t} AND {_listed(f)}"
@@ -231,10 +232,10 @@ def _bind(sql: str, params: dict[str, Any]) -> Any:
 # --sort relevance ranks the newest RANK_WINDOW matching stories (or the page's end, if later):
 # ranking every match of two words found in half the store reads every match (seconds on
 # 1,000,000 articles); an analyst ranking "ایران روسیه" wants the best of the recent coverage.
-RANK_WINDOW = 1000
-# Whether SQLite uses the date-keyed FTS5 index (migration 0007); tests turn it off to compare
-# against the plain plan.
-KEYED = True
+RANK_WINDOW = 200
+# Whether the early-stopping walks are used (SQLite's date-keyed FTS5 index of migration 0007,
+# PostgreSQL's probe); tests turn them off to compare against the plain plan.
+EARLY_STOP = True
 
 
 def find_stories(
@@ -269,16 +270,52 @@ def find_stories(
 def _newest(
     session: Session, dialect: str, f: CopyFilter, params: dict[str, Any], n: int
 ) -> list[tuple[int, Any]]:
-    """The ``n`` newest matching stories passing the filters: (id, sort date), newest first."""
-    keyed = dialect == "sqlite" and KEYED
-    sql = _newest_first(dialect, f, keyed=keyed) + " LIMIT :page_end"
+    """The ``n`` newest matching stories passing the filters: (id, sort date), newest first.
+
+    The first branch (own text, original passes) is the one that meets a common word; it is
+    answered by an early-stopping walk where one exists: SQLite's date-keyed index, or on
+    PostgreSQL with filters a bounded walk of the newest rows in range (``_probe``)."""
+    first: list[tuple[int, Any]] | None = None
+    if dialect == "sqlite" and EARLY_STOP:
+        first = _keyed_walk(session, f, params, n)
+    elif EARLY_STOP and dialect == "postgresql" and _copy_condition(f, "a", "fetched_at"):
+        first = _probe(session, f, params, n)
+    sql = _newest_first(dialect, f, skip_first=first is not None) + " LIMIT :page_end"
     args = {**params, "page_end": n}
     rows = [(int(i), d) for i, d in session.execute(_bind(sql, args), args)]
-    if keyed:
+    if first is not None:
         seen = {i for i, _ in rows}
-        rows += [r for r in _keyed_walk(session, f, params, n) if r[0] not in seen]
+        rows += [r for r in first if r[0] not in seen]
         rows.sort(key=lambda r: (r[1], r[0]), reverse=True)
     return rows[:n]
+
+
+# PostgreSQL, with filters: how many of the newest rows in range the probe reads, per story
+# wanted. Each ``@@`` test reads the row's tsvector from TOAST (≈ 45 µs on 1,000,000 articles).
+PROBE_FACTOR = 10
+
+
+def _probe(
+    session: Session, f: CopyFilter, params: dict[str, Any], n: int
+) -> list[tuple[int, Any]] | None:
+    """The first branch on PostgreSQL with filters, when the words are common: read the
+    ``PROBE_FACTOR * n`` newest rows passing the filters (the copy-date index, in range) and
+    test the words on those only. When ``n`` of them match, they are the ``n`` newest
+    matches (every other match is older than the rows read); else ``None``, and the planner's
+    own plan answers (the text index for a rare word). The planner, left alone, intersects
+    the text index with the outlet and date indexes, which reads every match of a common word
+    (seconds)."""
+    date = "coalesce(a.published, a.fetched_at)"
+    sql = (
+        "SELECT id, d FROM (SELECT a.id AS id, "
+        f"{date} AS d, a.search_vector AS v FROM articles a "
+        f"WHERE {_listed(f)} AND {_copy_condition(f, 'a', 'fetched_at')} "
+        "ORDER BY d DESC, a.id DESC LIMIT :scan) w "
+        "WHERE v @@ CAST(:match AS tsquery) ORDER BY d DESC, id DESC LIMIT :n"
+    )
+    args = {**params, "scan": PROBE_FACTOR * n, "n": n}
+    rows = [(int(i), d) for i, d in session.execute(_bind(sql, args), args)]
+    return rows if len(rows) == n else None
 
 
 # SQLite's date key (migration 0007): seconds since 2000 of the sort date × 2**31 + id.
@@ -352,7 +389,7 @@ def _scores(
             "FROM articles_date_fts WHERE articles_date_fts MATCH :match "
             "AND rowid >= :key_lo" + ("" if f.until is None else " AND rowid < :key_hi")
         )
-        if not KEYED:
+        if not EARLY_STOP:
             own = (
                 "SELECT rowid AS story, -bm25(articles_fts) AS score FROM articles_fts "
                 "WHERE articles_fts MATCH :match"

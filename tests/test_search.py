@@ -214,13 +214,18 @@ def _pages(session: Session, q, filters: CopyFilter, size: int = 5) -> list[list
     ]
 
 
-def test_the_date_keyed_walk_gives_the_same_pages_as_the_plain_plan(db_url: str, monkeypatch):
-    """SQLite reads the date-keyed FTS5 index newest first and stops after a page; the pages
-    must equal the plain plan's (read every match, sort), also for copies within one second
-    (the key counts whole seconds) and for stories found through a sighting."""
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_early_stopping_walks_give_the_same_pages_as_the_plain_plan(
+    backend: str, request: pytest.FixtureRequest, monkeypatch
+):
+    """SQLite reads the date-keyed FTS5 index newest first and stops after a page; PostgreSQL
+    with filters reads the newest rows in range first. The pages must equal the plain plan's
+    (read every match, sort), also for copies within one second (SQLite's key counts whole
+    seconds) and for stories found through a sighting."""
     import storage.search
 
-    with Session(connect(db_url)) as s:
+    url = request.getfixturevalue("db_url" if backend == "sqlite" else "pg_url")
+    with Session(connect(url)) as s:
         for i in range(12):
             _store(s, f"خبر شماره {i} درباره تهران.", published=_when(2020 + i % 5, 1 + i, 1))
         # Four stories in one second, the later microsecond on the lower id.
@@ -252,9 +257,9 @@ def test_the_date_keyed_walk_gives_the_same_pages_as_the_plain_plan(db_url: str,
         ]
         for f in filters:
             for size in (1, 2, 3, 5):  # page ends falling inside the four tied stories
-                monkeypatch.setattr(storage.search, "KEYED", False)
+                monkeypatch.setattr(storage.search, "EARLY_STOP", False)
                 plain = _pages(s, q, f, size)
-                monkeypatch.setattr(storage.search, "KEYED", True)
+                monkeypatch.setattr(storage.search, "EARLY_STOP", True)
                 assert _pages(s, q, f, size) == plain, (f, size)
         for size in (1, 2, 3, 5):
             listed = [sid for page in _pages(s, q, NO_FILTER, size) for sid in page]
