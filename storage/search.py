@@ -229,6 +229,7 @@ def _bind(sql: str, params: dict[str, Any]) -> Any:
     return stmt.bindparams(*(b for b in binds if b.key in params and f":{b.key}" in sql))
 
 
+SEARCH_WORK_MEM = "64MB"
 # --sort relevance ranks the newest RANK_WINDOW matching stories (or the page's end, if later):
 # ranking every match of two words found in half the store reads every match (seconds on
 # 1,000,000 articles); an analyst ranking "ایران روسیه" wants the best of the recent coverage.
@@ -252,6 +253,11 @@ def find_stories(
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(SORTS)}")
     dialect, params = _params(session, query, filters)
+    if dialect == "postgresql" and query is not None:
+        # A bitmap of a common word's matches larger than work_mem turns lossy, and every row
+        # of a lossy page is tested again, reading its tsvector: give the bitmaps room (for
+        # this transaction only).
+        session.execute(text(f"SET LOCAL work_mem = '{SEARCH_WORK_MEM}'"))
     if query is None:
         sql = _statement(dialect, None, filters, count=False) + " LIMIT :limit OFFSET :offset"
         params.update(limit=limit, offset=offset)
@@ -292,7 +298,7 @@ def _newest(
 
 # PostgreSQL, with filters: how many of the newest rows in range the probe reads, per story
 # wanted. Each ``@@`` test reads the row's tsvector from TOAST (≈ 45 µs on 1,000,000 articles).
-PROBE_FACTOR = 10
+PROBE_FACTOR = 40
 
 
 def _probe(

@@ -316,3 +316,11 @@ def test_a_filter_matching_only_old_stories_still_finds_them(store):
             assert _found(session, "بندر سفیر", f, sort=sort) == set(old), (f, sort)
     by_date = find_stories(session, q, in_2010, sort="date")
     assert [h.story_id for h in by_date] == old[::-1]
+
+
+def test_the_query_help_states_the_rank_window():
+    """The CLI states the window in its help without importing storage (cold start)."""
+    from monitor.cli.reading import SortOpt
+    from storage.search import RANK_WINDOW
+
+    assert f"newest {RANK_WINDOW} matches" in SortOpt.__metadata__[0].help
