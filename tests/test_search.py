@@ -324,3 +324,44 @@ def test_the_query_help_states_the_rank_window():
     from storage.search import RANK_WINDOW
 
     assert f"newest {RANK_WINDOW} matches" in SortOpt.__metadata__[0].help
+
+
+def test_a_store_of_0006_is_upgraded_and_the_date_index_follows_date_changes(tmp_path, monkeypatch):
+    """Migration 0007 indexes the articles already stored; its triggers move an article in the
+    date-keyed index when its date changes, so newest first stays the plain plan's order."""
+    from alembic import command
+    from sqlalchemy import text
+
+    import storage.search
+    from storage.db import _alembic_config, migrate
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = connect(url)
+    with Session(engine) as s:
+        a = _store(s, "دیدار سفیر در بندر انزلی.", published=_when(2021, 1, 1))
+        b = _store(s, "سفیر در بندر انزلی ماند.", published=_when(2022, 1, 1))
+        s.commit()
+    cfg = _alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0006")
+        assert "articles_date_fts" not in {
+            r[0] for r in conn.execute(text("SELECT name FROM sqlite_master"))
+        }
+        # Written under 0006: no date-keyed index to keep in step.
+        conn.execute(
+            text("UPDATE articles SET published = '2023-01-01 00:00:00.000000' WHERE id = :a"),
+            {"a": a},
+        )
+    migrate(engine)
+    q = parse_query("سفیر انزلی")
+    with Session(engine) as s:
+        assert [h.story_id for h in find_stories(s, q)] == [a, b]
+        s.execute(
+            text("UPDATE articles SET published = '2020-01-01 00:00:00.000000' WHERE id = :a"),
+            {"a": a},
+        )
+        s.commit()
+        assert [h.story_id for h in find_stories(s, q)] == [b, a]
+        monkeypatch.setattr(storage.search, "EARLY_STOP", False)
+        assert [h.story_id for h in find_stories(s, q)] == [b, a]
