@@ -297,7 +297,7 @@ def _newest(
 
 
 # PostgreSQL, with filters: how many of the newest rows in range the probe reads, per story
-# wanted. Each ``@@`` test reads the row's tsvector from TOAST (≈ 45 µs on 1,000,000 articles).
+# wanted. Each ``@@`` test reads the row's tsvector from TOAST (20–45 µs on 1,000,000 articles).
 PROBE_FACTOR = 40
 
 
