@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from monitor.searchquery import QueryError, parse_query
 from monitor.store import open_store as connect
-from storage.search import CopyFilter, count_stories, find_stories, load_stories
+from storage.search import SORTS, CopyFilter, count_stories, find_stories, load_stories
 from tests.storing import article_data, record_sighting, upsert_article
 
 _N = count(1)
@@ -207,20 +207,161 @@ def test_the_sqlite_store_reads_well_in_datasette_and_sqlite_utils(db_url: str):
     assert raw.fetchone() == ('["روسیه"]',)
 
 
-def test_the_common_word_plan_gives_the_same_pages(db_url: str, monkeypatch):
-    """SQLite walks the date index for a common word; the pages must not change."""
+def _pages(session: Session, q, filters: CopyFilter, size: int = 5) -> list[list[int]]:
+    return [
+        [h.story_id for h in find_stories(session, q, filters, limit=size, offset=o)]
+        for o in range(0, 30, size)
+    ]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_early_stopping_walks_give_the_same_pages_as_the_plain_plan(
+    backend: str, request: pytest.FixtureRequest, monkeypatch
+):
+    """SQLite reads the date-keyed FTS5 index newest first and stops after a page; PostgreSQL
+    with filters reads the newest rows in range first. The pages must equal the plain plan's
+    (read every match, sort), also for copies within one second (SQLite's key counts whole
+    seconds) and for stories found through a sighting."""
     import storage.search
 
-    with Session(connect(db_url)) as s:
+    url = request.getfixturevalue("db_url" if backend == "sqlite" else "pg_url")
+    with Session(connect(url)) as s:
         for i in range(12):
             _store(s, f"خبر شماره {i} درباره تهران.", published=_when(2020 + i % 5, 1 + i, 1))
+        # Four stories in one second, the later microsecond on the lower id.
+        second = _when(2019, 6, 1)
+        tied = [
+            _store(s, "خبر هم‌زمان درباره تهران.", published=second.replace(microsecond=us))
+            for us in (900, 700, 500, 100)
+        ]
+        old = _store(s, "گزارش قدیمی بدون آن واژه.", published=_when(2018, 3, 3))
+        record_sighting(
+            s,
+            original_id=old,
+            canonical_url="https://isna.test/tehran",
+            url="https://isna.test/tehran",
+            outlet="isna",
+            kind="near",
+            score=0.8,
+            title="بازنشر",
+            published=_when(2021, 7, 7),
+            body="گزارش قدیمی با افزوده‌ای درباره تهران.",
+        )
         s.commit()
         q = parse_query("تهران")
-        pages = {}
-        for common in (10**9, 1):
-            monkeypatch.setattr(storage.search, "COMMON", common)
-            pages[common] = [
-                [h.story_id for h in find_stories(s, q, limit=5, offset=o)] for o in (0, 5, 10)
-            ]
-        assert pages[1] == pages[10**9]
-        assert sum(len(p) for p in pages[1]) >= 12
+        filters = [
+            NO_FILTER,
+            CopyFilter(since=_when(2019, 1, 1), until=_when(2022, 1, 1)),
+            CopyFilter(outlets=("isna",)),
+            CopyFilter(outlets=("mehr",), since=_when(2019, 6, 1), until=_when(2019, 6, 2)),
+        ]
+        for f in filters:
+            for size in (1, 2, 3, 5):  # page ends falling inside the four tied stories
+                monkeypatch.setattr(storage.search, "EARLY_STOP", False)
+                plain = _pages(s, q, f, size)
+                monkeypatch.setattr(storage.search, "EARLY_STOP", True)
+                assert _pages(s, q, f, size) == plain, (f, size)
+        for size in (1, 2, 3, 5):
+            listed = [sid for page in _pages(s, q, NO_FILTER, size) for sid in page]
+            mine = [sid for sid in listed if sid > 5]  # without the seeds
+            assert len(mine) == len(set(mine)) == 17
+            # the sighting of 2021 found the story; it sorts by the original's date (last)
+            assert mine[-1] == old
+            assert [sid for sid in mine if sid in tied] == tied  # by microsecond, not id
+
+
+def test_relevance_ranks_the_newest_window_and_a_wide_window_ranks_all(store, monkeypatch):
+    """Ranking reads only the newest RANK_WINDOW matches; with a window wider than the matches
+    it is the full ranking (best first, whatever the date)."""
+    import storage.search
+
+    session, _ids = store
+    best = _store(session, "سفیر و سفیر و سفیر و سفیر در بندر.", published=_when(2015, 1, 1))
+    rest = [
+        _store(session, f"سفیر در بندر شماره {i} دیدار کرد.", published=_when(2024, 1, 1 + i))
+        for i in range(8)
+    ]
+    session.commit()
+    q = parse_query("سفیر بندر")
+    full = find_stories(session, q, sort="relevance", limit=50)
+    assert full[0].story_id == best
+    assert {h.story_id for h in full} == {best, *rest}
+    assert [h.score for h in full] == sorted((h.score for h in full), reverse=True)
+    monkeypatch.setattr(storage.search, "RANK_WINDOW", 3)
+    window = find_stories(session, q, sort="relevance", limit=3)
+    assert {h.story_id for h in window} == set(rest[-3:])  # the three newest
+    # A page beyond the window widens it to the page's end: the same ranking as the full one.
+    deep = find_stories(session, q, sort="relevance", limit=3, offset=6)
+    assert [h.story_id for h in deep] == [h.story_id for h in full[6:9]]
+
+
+def test_a_filter_matching_only_old_stories_still_finds_them(store):
+    """The newest matches are all outside the range; the walk goes on (or seeks) to the old
+    ones, for both orders."""
+    session, _ids = store
+    old = [
+        _store(
+            session, f"گزارش بندر و سفیر شماره {i}.", outlet="irna", published=_when(2010, 2, i + 1)
+        )
+        for i in range(2)
+    ]
+    for i in range(30):
+        _store(session, f"گزارش بندر و سفیر تازه {i}.", published=_when(2024, 2, 1 + i % 28))
+    session.commit()
+    q = parse_query("بندر سفیر")
+    in_2010 = CopyFilter(since=_when(2010, 1, 1), until=_when(2011, 1, 1))
+    irna = CopyFilter(outlets=("irna",))
+    for f in (in_2010, irna):
+        for sort in SORTS:
+            assert _found(session, "بندر سفیر", f, sort=sort) == set(old), (f, sort)
+    by_date = find_stories(session, q, in_2010, sort="date")
+    assert [h.story_id for h in by_date] == old[::-1]
+
+
+def test_the_query_help_states_the_rank_window():
+    """The CLI states the window in its help without importing storage (cold start)."""
+    from monitor.cli.reading import SortOpt
+    from storage.search import RANK_WINDOW
+
+    assert f"newest {RANK_WINDOW} matches" in SortOpt.__metadata__[0].help
+
+
+def test_a_store_of_0006_is_upgraded_and_the_date_index_follows_date_changes(tmp_path, monkeypatch):
+    """Migration 0007 indexes the articles already stored; its triggers move an article in the
+    date-keyed index when its date changes, so newest first stays the plain plan's order."""
+    from alembic import command
+    from sqlalchemy import text
+
+    import storage.search
+    from storage.db import _alembic_config, migrate
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = connect(url)
+    with Session(engine) as s:
+        a = _store(s, "دیدار سفیر در بندر انزلی.", published=_when(2021, 1, 1))
+        b = _store(s, "سفیر در بندر انزلی ماند.", published=_when(2022, 1, 1))
+        s.commit()
+    cfg = _alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0006")
+        assert "articles_date_fts" not in {
+            r[0] for r in conn.execute(text("SELECT name FROM sqlite_master"))
+        }
+        # Written under 0006: no date-keyed index to keep in step.
+        conn.execute(
+            text("UPDATE articles SET published = '2023-01-01 00:00:00.000000' WHERE id = :a"),
+            {"a": a},
+        )
+    migrate(engine)
+    q = parse_query("سفیر انزلی")
+    with Session(engine) as s:
+        assert [h.story_id for h in find_stories(s, q)] == [a, b]
+        s.execute(
+            text("UPDATE articles SET published = '2020-01-01 00:00:00.000000' WHERE id = :a"),
+            {"a": a},
+        )
+        s.commit()
+        assert [h.story_id for h in find_stories(s, q)] == [b, a]
+        monkeypatch.setattr(storage.search, "EARLY_STOP", False)
+        assert [h.story_id for h in find_stories(s, q)] == [b, a]

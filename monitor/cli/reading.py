@@ -30,7 +30,10 @@ from monitor.outlets import load_outlets
 
 SortOpt = Annotated[
     str | None,
-    typer.Option(help="relevance | date (newest first). Default: relevance with words, else date."),
+    typer.Option(
+        help="relevance (best first among the newest 200 matches) | date (newest first). "
+        "Default: relevance with words, else date."
+    ),
 ]
 OutletOpt = Annotated[
     list[str] | None,
