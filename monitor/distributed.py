@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from monitor.jobs import crawl_command
@@ -219,21 +219,26 @@ def crawl_locked(outlet: str, time_limit: float = 1800.0) -> dict[str, Any]:
 
 
 def close_orphan_runs(engine: Engine, outlet: str) -> int:
-    """Queued runs of ``outlet`` still ``running``: their worker died, since we hold the lock
-    no live worker crawls the outlet. Manual crawls (no worker) are left to their own repair."""
+    """Queued runs of ``outlet`` still ``running``: their worker died, since while we hold the
+    lock no live worker crawls the outlet. Manual crawls (no worker) are left to their own
+    repair (``storage.db.close_dead_runs``, the daemon's start)."""
     with Session(engine) as session:
-        result = session.execute(
-            update(CrawlRun)
+        rows = session.scalars(
+            select(CrawlRun)
             .where(
                 CrawlRun.outlet == outlet,
                 CrawlRun.status == "running",
                 CrawlRun.worker.is_not(None),
             )
-            .values(status="interrupted", finished_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
+            .with_for_update()
+        ).all()
+        for run in rows:
+            run.status = "interrupted"
+            run.finished_at = run.finished_at or utcnow()
+            why = f"worker {run.worker} gone (its outlet lock expired) before the crawl ended"
+            run.failures = [*(run.failures or []), {"url": "", "reason": why}]
         session.commit()
-        return int(getattr(result, "rowcount", 0) or 0)
+        return len(rows)
 
 
 def _crawl_child(
