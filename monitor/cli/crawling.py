@@ -252,7 +252,7 @@ def worker(
 ) -> None:
     """Crawl outlets taken from the queue until SIGTERM; run any number, on any machine.
 
-    Example: MONITOR_QUEUE=redis://10.0.0.5:6379/0 monitor worker --db postgresql://db/monitor
+    Example: monitor worker --queue redis://10.0.0.5:6379/0 --db postgresql://db/monitor
     """
     from monitor.daemon import setup_logging
     from monitor.distributed import run_worker
