@@ -350,13 +350,3 @@ def run_worker(
     log.info("worker %s stopped", ctx.name)
     return 0
 
-
-def runs_by_worker(engine: Engine, outlet: str) -> list[tuple[str | None, str]]:
-    """``(worker, status)`` of an outlet's runs, oldest first (tests, ``monitor runs``)."""
-    with Session(engine) as session:
-        rows = session.execute(
-            select(CrawlRun.worker, CrawlRun.status)
-            .where(CrawlRun.outlet == outlet)
-            .order_by(CrawlRun.id)
-        ).all()
-    return [(w, s) for w, s in rows]
