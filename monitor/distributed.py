@@ -349,4 +349,3 @@ def run_worker(
         _WORKER = None
     log.info("worker %s stopped", ctx.name)
     return 0
-
