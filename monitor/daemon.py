@@ -178,6 +178,18 @@ def crawl_job(
             _STATE.idle.notify_all()
 
 
+def enqueue_job(outlet: str, queue: str, time_limit: float = 1800.0) -> dict[str, Any]:
+    """With a queue configured the daemon only enqueues: a ``monitor worker`` (on this machine
+    or another) crawls. Module-level for the persistent job store, like ``crawl_job``."""
+    from monitor.distributed import QueueConfig, enqueue
+
+    if _STATE.stopping.is_set():
+        return {"outlet": outlet, "skipped": "stopping"}
+    message = enqueue(QueueConfig.parse(queue), outlet, time_limit)
+    log.info("crawl of %s enqueued (message %s)", outlet, message)
+    return {"outlet": outlet, "message": message}
+
+
 def _outlets_for_health(outlet: str, outlets_file: str | None) -> dict[str, Any]:
     outlets = load_outlets(outlets_file)
     return {outlet: outlets[outlet]} if outlet in outlets else {}
@@ -251,8 +263,11 @@ def _schedule(
     outlets_file: str | None,
     time_limit: float,
     redo: set[str],
+    queue: str | None = None,
 ) -> None:
-    """Make the job store hold exactly one job per selected outlet, keeping stored times."""
+    """Make the job store hold exactly one job per selected outlet, keeping stored times.
+
+    With ``queue`` each job enqueues its outlet's crawl instead of running it here."""
     outlets = load_outlets(outlets_file)
     now = datetime.now(UTC)
     stored = {job.id: job for job in scheduler.get_jobs()}
@@ -265,18 +280,21 @@ def _schedule(
         old = stored.get(key)
         immediate = old is None or key in redo
         when = first_run_time(trigger, now, old.next_run_time if old else None, immediate=immediate)
+        kwargs: dict[str, Any] = {
+            "outlet": key,
+            "db": db,
+            "mirror": mirror,
+            "outlets_file": outlets_file,
+            "time_limit": time_limit,
+        }
+        if queue:
+            kwargs = {"outlet": key, "queue": queue, "time_limit": time_limit}
         scheduler.add_job(
-            crawl_job,
+            enqueue_job if queue else crawl_job,
             trigger=trigger,
             id=key,
-            name=f"crawl {key}",
-            kwargs={
-                "outlet": key,
-                "db": db,
-                "mirror": mirror,
-                "outlets_file": outlets_file,
-                "time_limit": time_limit,
-            },
+            name=f"{'enqueue' if queue else 'crawl'} {key}",
+            kwargs=kwargs,
             replace_existing=True,
             next_run_time=when,
             **JOB_DEFAULTS,
@@ -315,8 +333,12 @@ def run_daemon(
     grace: float = 30.0,
     time_limit: float = 1800.0,
     alert_policy: Any = None,
+    queue: str | None = None,
 ) -> int:
-    """Run until SIGTERM/SIGINT; 0 after a clean stop, 1 when it cannot start (message logged)."""
+    """Run until SIGTERM/SIGINT; 0 after a clean stop, 1 when it cannot start (message logged).
+
+    ``queue`` (``MONITOR_QUEUE``, a Redis URL): enqueue each outlet's crawl for ``monitor
+    worker`` processes instead of crawling in children of this process."""
     handlers = setup_logging(log_file)
     try:
         try:
@@ -333,6 +355,7 @@ def run_daemon(
                     grace=grace,
                     time_limit=time_limit,
                     alert_policy=alert_policy,
+                    queue=queue,
                 )
         except AlreadyRunning as exc:
             log.error("%s", exc)
@@ -356,7 +379,12 @@ def _serve(
     grace: float,
     time_limit: float,
     alert_policy: Any = None,
+    queue: str | None = None,
 ) -> int:
+    if queue:
+        from monitor.distributed import QueueConfig
+
+        QueueConfig.parse(queue)  # a malformed URL stops the start, not each scheduled tick
     engine = open_store(db)  # migrate + seed before any child races to do it
     redo = recover_runs(engine)
     global _STATE
@@ -382,14 +410,16 @@ def _serve(
             outlets_file=outlets_file,
             time_limit=time_limit,
             redo=redo,
+            queue=queue,
         )
         _schedule_alerts(scheduler, db)
         scheduler.resume()
         log.info(
-            "daemon %s scheduling %d outlet(s) on %s",
+            "daemon %s scheduling %d outlet(s) on %s%s",
             os.getpid(),
             len(keys),
             engine.url.render_as_string(hide_password=True),
+            " (enqueued for monitor worker)" if queue else "",
         )
         while not stop.wait(0.5):
             pass

@@ -61,6 +61,9 @@ MONITOR_TELEGRAM_DELAY = 3.0
 # by measurement: on 2 cores `--jobs 2` was 1.25x faster in one benchmark run and slower in the
 # next (docs/benchmarks.md): the crawl is bound by scheduling and per-page commits, not judging.
 MONITOR_JOBS = 1
+# The ``monitor worker`` that runs this crawl (set by the worker on its crawl child, recorded
+# in crawl_runs.worker); None for crawls that no worker started.
+MONITOR_WORKER: str | None = None
 # Show a live progress display (the CLI turns it on when stderr is a terminal).
 MONITOR_PROGRESS = False
 

@@ -24,6 +24,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Ids a catch-up looks back over below the highest id it has read. PostgreSQL hands out ids
+# when a row is inserted, not when it is committed, so a row from another process may become
+# visible after higher ids have: a short per-page transaction leaves such a gap open only while
+# a few other pages commit, far fewer than this.
+CATCH_UP_LOOKBACK = 512
+
 
 class Judge:
     def __init__(
@@ -49,6 +55,11 @@ class Judge:
             self.index: DedupIndex = load_index(session)
             self.max_id = reads.max_fingerprinted_id(session)
             self.seed_files = reads.seed_files(session)
+            # Ids at the top of the store that the index holds (or chose to skip), so a
+            # catch-up fetches only the rows it has not seen.
+            self.known: set[int] = set(
+                reads.fingerprint_ids_after(session, self.max_id - CATCH_UP_LOOKBACK)
+            )
 
     def outlet_of(self, url: str) -> Outlet | None:
         return outlet_for_url(url, self.outlets)
@@ -76,13 +87,31 @@ class Judge:
         return Match("url", article_id, 1.0) if article_id is not None else None
 
     def catch_up(self, session: Session) -> int:
-        """Index fingerprints stored since this judge loaded (by other processes): one
-        primary-key range query, so concurrent crawls of two outlets still dedup each other."""
-        rows = reads.fingerprints_after(session, self.max_id)
+        """Index fingerprints other processes stored since this judge loaded, so concurrent
+        crawls (one-off crawls beside the daemon, ``monitor worker`` processes) dedup each
+        other: the ids above ``max_id - CATCH_UP_LOOKBACK`` (one index range scan), then the
+        bytes of the ones not yet known."""
+        ids = reads.fingerprint_ids_after(session, self.max_id - CATCH_UP_LOOKBACK)
+        missing = [i for i in ids if i not in self.known]
+        rows = reads.fingerprints_of(session, missing) if missing else []
         for article_id, data in rows:
             self.index.add(article_id, Fingerprint.from_bytes(data))
-            self.max_id = max(self.max_id, article_id)
+        self.known.update(missing)
+        if ids:
+            self.max_id = max(self.max_id, max(ids))
+            low = self.max_id - CATCH_UP_LOOKBACK
+            if len(self.known) > 4 * CATCH_UP_LOOKBACK:
+                self.known = {i for i in self.known if i > low}
         return len(rows)
+
+    def live_match(self, session: Session, fp: Fingerprint) -> Match | None:
+        """``index.query``, skipping originals that are no longer stories: another process
+        may have made a racing copy a sighting of its earlier twin since this index added it."""
+        match = self.index.query(fp)
+        while match is not None and not reads.article_exists(session, match.of):
+            self.index.remove(match.of)
+            match = self.index.query(fp)
+        return match
 
     def relevance(self, extracted: Extracted) -> Relevance:
         return self.relevance_model.score(extracted.title, extracted.text, extracted.lead)
@@ -94,7 +123,7 @@ class Judge:
     def remember(self, article_id: int, fp: Fingerprint) -> None:
         """Add a newly stored article to the index, so later pages are compared with it."""
         self.index.add(article_id, fp)
-        self.max_id = max(self.max_id, article_id)
+        self.known.add(article_id)
 
     def forget(self, article_id: int) -> None:
         """Drop an article's old fingerprint (before a revision adds the new one)."""

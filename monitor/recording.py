@@ -26,8 +26,10 @@ from storage.writes import (
 )
 
 if TYPE_CHECKING:
+    from monitor.dedup import Fingerprint, Match
     from monitor.extract import Extracted
     from monitor.items import PageItem
+    from monitor.judge import Judge
 
 
 def extracted_fields(extracted: Extracted) -> dict[str, Any]:
@@ -119,3 +121,40 @@ def record_verdict(
         ),
     )
     return happened, article_id
+
+
+def reconcile_new(
+    session: Session, judge: Judge, article_id: int, fp: Fingerprint, body: str | None = None
+) -> Match | None:
+    """Right after a new article is committed: did another process store the same story
+    since this process's index last caught up? Two ``monitor worker`` crawls can judge two
+    copies of one story at the same moment, each against an index without the other.
+
+    The rule is the same in every process, so the outcome does not depend on who looks first:
+    of two copies, the one with the later id becomes a sighting of the earlier one. Each
+    process looks after its own commit, so of two racing processes at least one sees the
+    other's row (whichever read comes last follows both commits) and merges the pair; if both
+    see it, the row lock in ``merge_copy`` lets one merge and the other find nothing to do.
+
+    Returns the match when this process's article was the later copy (it is now a sighting of
+    ``match.of``), else ``None`` (a later copy by another process may have become ours).
+    """
+    from monitor.dedup import Match
+    from storage.reads import article_exists
+    from storage.stories import merge_copy
+
+    judge.known.add(article_id)  # not our own row as a twin of itself
+    if not judge.catch_up(session):
+        return None
+    match = judge.live_match(session, fp)
+    if match is None:
+        return None
+    earlier, later = sorted((article_id, match.of))
+    merged = merge_copy(session, later, earlier, match.kind, match.score, body)
+    session.commit()
+    if merged is None:  # the other process merged the pair already
+        if article_exists(session, article_id):
+            return None
+        return Match(match.kind, earlier, match.score)
+    judge.forget(later)
+    return Match(match.kind, earlier, match.score) if later == article_id else None

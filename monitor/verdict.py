@@ -133,7 +133,7 @@ def judge_page(judge: Judge, item: PageItem, session: Session) -> Verdict:
         dup = judge.url_duplicate(session, item.canonical_url)
         if dup is None:
             judge.catch_up(session)
-            dup = judge.index.query(verdict.fingerprint)
+            dup = judge.live_match(session, verdict.fingerprint)
         # A page whose canonical URL is a stored article is that article, never a sighting of
         # it: another process (a one-off crawl beside the daemon) may have stored it between
         # this page's fetch and now, and the URL lookup or the fingerprint index then finds it.

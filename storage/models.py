@@ -252,6 +252,8 @@ class CrawlRun(Base):
     status: Mapped[str] = mapped_column(String(16), default="running")
     trigger: Mapped[str] = mapped_column(String(16), default="manual")  # manual | scheduled | demo
     pid: Mapped[int | None] = mapped_column(Integer)
+    # The ``monitor worker`` (host:pid or its --name) that ran a queued crawl; NULL otherwise.
+    worker: Mapped[str | None] = mapped_column(String(128))
     requests: Mapped[int] = mapped_column(Integer, default=0)
     not_modified: Mapped[int] = mapped_column(Integer, default=0)
     pages: Mapped[int] = mapped_column(Integer, default=0)

@@ -40,6 +40,27 @@ def is_article_url(session: Session, canonical_url: str) -> bool:
     return found is not None
 
 
+def article_exists(session: Session, article_id: int) -> bool:
+    return session.get(Article, article_id) is not None
+
+
+def fingerprint_ids_after(session: Session, article_id: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(StoredFingerprint.article_id).where(StoredFingerprint.article_id > article_id)
+        )
+    )
+
+
+def fingerprints_of(session: Session, ids: list[int]) -> list[tuple[int, bytes]]:
+    rows = session.execute(
+        select(StoredFingerprint.article_id, StoredFingerprint.data)
+        .where(StoredFingerprint.article_id.in_(ids))
+        .order_by(StoredFingerprint.article_id)
+    ).all()
+    return [(aid, bytes(data)) for aid, data in rows]
+
+
 def fingerprints_after(session: Session, article_id: int) -> list[tuple[int, bytes]]:
     rows = session.execute(
         select(StoredFingerprint.article_id, StoredFingerprint.data).where(

@@ -152,3 +152,19 @@ def join_story(
     note_first_seen(session, into, first_seen, old.first_source or old.source)
     session.flush()
     return row
+
+
+def merge_copy(
+    session: Session, later: int, into: int, kind: str, score: float, body: str | None = None
+) -> Sighting | None:
+    """Make article ``later`` a sighting of article ``into`` (its earlier twin, stored by a
+    process that raced it), keeping its search text; ``None`` when either row is gone already
+    (the other process merged first). The row is locked first on PostgreSQL, so two processes
+    merging the same pair do it once."""
+    old = session.get(Article, later, with_for_update=True, populate_existing=True)
+    if old is None or session.get(Article, into) is None:
+        return None
+    search = old.search_text
+    row = join_story(session, later, into, kind, score, body)
+    row.search_text = search
+    return row

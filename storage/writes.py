@@ -4,6 +4,12 @@ judged pages and seen URLs.
 Storage knows nothing of the crawler or of Persian: callers pass computed values (the
 fingerprint's bytes, the search text), so a rule change on the domain side never needs a
 change here.
+
+Rows keyed on a URL are written with ``INSERT … ON CONFLICT`` (SQLAlchemy's PostgreSQL and
+SQLite dialects), never select-then-insert: crawl processes on several machines (``monitor
+worker``) may write the same URL at once, and the second writer must update the row, not fail
+on the unique key. The row is then read back (``populate_existing``) so the session's copy is
+the stored one.
 """
 
 from __future__ import annotations
@@ -12,9 +18,10 @@ import json
 import zlib
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from types import FunctionType
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -29,6 +36,35 @@ from storage.models import (
 )
 
 
+def _insert(session: Session, model: Any) -> Any:
+    """``INSERT`` with ``on_conflict_do_*`` for the session's backend."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(model)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(model)
+
+
+def _upsert(session: Session, model: Any, key: str, values: dict[str, Any], **update: Any) -> Any:
+    """Insert ``values``, or on a conflict of ``key`` set ``update``: ``None`` takes the
+    inserted value, a function gets the inserted row (``excluded``), anything else is an
+    expression. Returns the stored row."""
+    stmt = _insert(session, model).values(**values)
+    setters = {
+        name: stmt.excluded[name]
+        if v is None
+        else v(stmt.excluded)
+        if isinstance(v, FunctionType)
+        else v
+        for name, v in update.items()
+    }
+    stmt = stmt.on_conflict_do_update(index_elements=[key], set_=setters)
+    session.execute(stmt, execution_options={"synchronize_session": False})
+    return session.get(model, values[key], populate_existing=True)
+
+
 @dataclass(frozen=True)
 class FingerprintBlob:
     """A fingerprint as the store keeps it (``monitor.dedup.Fingerprint.to_bytes``)."""
@@ -39,11 +75,22 @@ class FingerprintBlob:
 
 
 def save_fingerprint(session: Session, article: Article, fp: FingerprintBlob) -> None:
-    row = session.get(StoredFingerprint, article.id)
-    if row is None:
-        row = StoredFingerprint(article_id=article.id)
-        session.add(row)
-    row.content_hash, row.data, row.version = fp.content_hash, fp.data, fp.version
+    session.flush()  # the article row first (its fingerprint references it)
+    values = {
+        "article_id": article.id,
+        "content_hash": fp.content_hash,
+        "data": fp.data,
+        "version": fp.version,
+    }
+    _upsert(
+        session,
+        StoredFingerprint,
+        "article_id",
+        values,
+        content_hash=None,
+        data=None,
+        version=None,
+    )
     article.content_hash = fp.content_hash
 
 
@@ -113,8 +160,22 @@ def upsert_article(session: Session, data: ArticleData, fp: FingerprintBlob) -> 
         article.updated_at = utcnow()
         outcome = "revised"
     else:
-        article = Article(canonical_url=data.canonical_url, fetched_at=data.fetched_at or utcnow())
-        session.add(article)
+        # Claim the URL first: if another process stored it since our select, its row is the
+        # article and this page becomes a revision of it (or unchanged), as on a refetch.
+        stmt = _insert(session, Article).values(
+            canonical_url=data.canonical_url,
+            fetched_at=data.fetched_at or utcnow(),
+            url=data.url,
+            title=data.title,
+            body=data.body,
+        )
+        new_id = session.scalar(
+            stmt.on_conflict_do_nothing(index_elements=["canonical_url"]).returning(Article.id)
+        )
+        if new_id is None:
+            return upsert_article(session, data, fp)
+        article = session.get(Article, new_id, populate_existing=True)
+        assert article is not None
     for name in _ARTICLE_FIELDS:
         setattr(article, name, getattr(data, name))
     session.flush()
@@ -143,16 +204,33 @@ class SightingData:
 
 
 def record_sighting(session: Session, data: SightingData) -> Sighting:
-    row = session.scalar(select(Sighting).where(Sighting.canonical_url == data.canonical_url))
-    if row is None:
-        row = Sighting(canonical_url=data.canonical_url)
-        session.add(row)
-    row.article_id, row.url, row.outlet = data.original_id, data.url, data.outlet
-    row.kind, row.score, row.title = data.kind, data.score, data.title
-    row.published, row.cited_source, row.body = data.published, data.cited_source, data.body
-    row.search_text = data.search_text
-    row.source = data.source
-    row.seen_at = utcnow()
+    values = {
+        "canonical_url": data.canonical_url,
+        "article_id": data.original_id,
+        "url": data.url,
+        "outlet": data.outlet,
+        "kind": data.kind,
+        "score": data.score,
+        "title": data.title,
+        "published": data.published,
+        "cited_source": data.cited_source,
+        "body": data.body,
+        "search_text": data.search_text,
+        "source": data.source,
+        "seen_at": utcnow(),
+    }
+    stmt = _insert(session, Sighting).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["canonical_url"],
+        set_={k: stmt.excluded[k] for k in values if k != "canonical_url"},
+    )
+    session.execute(stmt, execution_options={"synchronize_session": False})
+    row = session.scalar(
+        select(Sighting)
+        .where(Sighting.canonical_url == data.canonical_url)
+        .execution_options(populate_existing=True)
+    )
+    assert row is not None
     return row
 
 
@@ -184,19 +262,19 @@ def unpack_fields(content: bytes | None) -> dict[str, Any] | None:
 
 
 def record_judged(session: Session, data: JudgedData) -> JudgedPage:
-    """Keep a judged page; an analyst's label on an earlier judgement survives."""
-    row = session.get(JudgedPage, data.canonical_url)
-    if row is None:
-        row = JudgedPage(canonical_url=data.canonical_url)
-        session.add(row)
+    """Keep a judged page; an analyst's label on an earlier judgement survives (the upsert
+    never touches ``label``)."""
     values = asdict(data)
     fields = values.pop("fields")
     fetched_at = values.pop("fetched_at")
-    for name, value in values.items():
-        setattr(row, name, value)
-    row.content = pack_fields(fields) if fields is not None else None
-    row.fetched_at = fetched_at or row.fetched_at or utcnow()
-    return row
+    values["content"] = pack_fields(fields) if fields is not None else None
+    values["fetched_at"] = fetched_at or utcnow()
+    update: dict[str, Any] = {k: None for k in values if k not in ("canonical_url", "fetched_at")}
+    if fetched_at is None:  # keep the stored fetch time
+        update["fetched_at"] = func.coalesce(JudgedPage.fetched_at, utcnow())
+    else:
+        update["fetched_at"] = None
+    return _upsert(session, JudgedPage, "canonical_url", values, **update)
 
 
 def prune_judged_text(session: Session, before: datetime) -> int:
@@ -229,19 +307,30 @@ def mark_seen(
     reason: str | None = None,
     lastmod: datetime | None = None,
 ) -> SeenUrl:
-    row = session.get(SeenUrl, canonical_url)
     now = utcnow()
-    if row is None:
-        row = SeenUrl(canonical_url=canonical_url, outlet=outlet, first_seen=now, attempts=0)
-        session.add(row)
-    row.verdict, row.reason, row.last_seen = verdict, reason, now
-    row.attempts = (row.attempts or 0) + 1
-    if lastmod is not None:
-        row.lastmod = lastmod
-    return row
+    values = {
+        "canonical_url": canonical_url,
+        "outlet": outlet,
+        "first_seen": now,
+        "attempts": 1,
+        "verdict": verdict,
+        "reason": reason,
+        "last_seen": now,
+        "lastmod": lastmod,
+    }
+    return _upsert(
+        session,
+        SeenUrl,
+        "canonical_url",
+        values,
+        verdict=None,
+        reason=None,
+        last_seen=None,
+        attempts=func.coalesce(SeenUrl.attempts, 0) + 1,
+        lastmod=lambda new: func.coalesce(new.lastmod, SeenUrl.lastmod),
+    )
 
 
 def save_validator(session: Session, url: str, etag: str | None, last_modified: str | None) -> None:
-    row = session.get(HttpValidator, url) or HttpValidator(url=url)
-    row.etag, row.last_modified, row.checked_at = etag, last_modified, utcnow()
-    session.merge(row)
+    values = {"url": url, "etag": etag, "last_modified": last_modified, "checked_at": utcnow()}
+    _upsert(session, HttpValidator, "url", values, etag=None, last_modified=None, checked_at=None)

@@ -16,6 +16,8 @@ REAL = ROOT.parent / "shared" / "fixtures" / "real"  # saved ISNA and Tasnim pag
 COMMANDS = [
     "crawl",
     "run",
+    "worker",
+    "enqueue",
     "demo",
     "simulate",
     "query",

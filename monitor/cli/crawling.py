@@ -192,6 +192,14 @@ def run(
             help="Seconds before a failed alert delivery is retried (doubling after). Default 60.",
         ),
     ] = None,
+    queue: Annotated[
+        str | None,
+        typer.Option(
+            "--queue",
+            envvar="MONITOR_QUEUE",
+            help="Enqueue crawls on this Redis queue for `monitor worker` instead of running them.",
+        ),
+    ] = None,
 ) -> None:
     """Run the scheduler daemon: every outlet on its own schedule until SIGTERM.
 
@@ -210,8 +218,85 @@ def run(
         log_file=log_file,
         grace=grace,
         time_limit=time_limit,
+        queue=queue,
     )
     raise typer.Exit(code)
+
+
+QueueOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--queue",
+        envvar="MONITOR_QUEUE",
+        help="Redis URL of the crawl queue (redis://host:6379/0?prefix=monitor).",
+    ),
+]
+
+
+@app.command()
+def worker(
+    queue: QueueOpt = None,
+    db: DbOpt = None,
+    mirror: MirrorOpt = None,
+    outlets: OutletsOpt = None,
+    name: Annotated[
+        str | None, typer.Option(help="Recorded in crawl_runs.worker; default host:pid.")
+    ] = None,
+    threads: Annotated[
+        int, typer.Option(min=1, max=64, help="Outlets this worker crawls at once.")
+    ] = 1,
+    grace: Annotated[
+        float,
+        typer.Option(min=0.0, max=86400.0, help="Seconds running crawls get on SIGTERM."),
+    ] = 30.0,
+) -> None:
+    """Crawl outlets taken from the queue until SIGTERM; run any number, on any machine.
+
+    Example: monitor worker --queue redis://10.0.0.5:6379/0 --db postgresql://db/monitor
+    """
+    from monitor.daemon import setup_logging
+    from monitor.distributed import run_worker
+
+    if not queue:
+        raise UserError("monitor worker needs --queue or MONITOR_QUEUE (a redis:// URL)")
+    setup_logging(None)
+    code = run_worker(
+        queue=queue,
+        db=db_url(db),
+        mirror=mirror,
+        outlets_file=outlets,
+        name=name,
+        threads=threads,
+        grace=grace,
+    )
+    raise typer.Exit(code)
+
+
+@app.command()
+def enqueue(
+    outlet: Annotated[
+        list[str] | None, typer.Argument(help="Outlet keys; all enabled ones when omitted.")
+    ] = None,
+    queue: QueueOpt = None,
+    outlets: OutletsOpt = None,
+    time_limit: Annotated[
+        float, typer.Option(min=1.0, max=86400.0 * 7, help="Seconds the crawl may run.")
+    ] = 1800.0,
+) -> None:
+    """Put one crawl of each outlet on the queue now (workers pick them up).
+
+    Example: monitor enqueue mehr tasnim --queue redis://127.0.0.1:6379/0
+    """
+    from monitor.daemon import _selected
+    from monitor.distributed import QueueConfig
+    from monitor.distributed import enqueue as put
+
+    if not queue:
+        raise UserError("monitor enqueue needs --queue or MONITOR_QUEUE (a redis:// URL)")
+    config = QueueConfig.parse(queue)
+    for key in _selected(outlets, outlet):
+        put(config, key, time_limit)
+        err.print(f"enqueued {key}", markup=False, highlight=False)
 
 
 @app.command()

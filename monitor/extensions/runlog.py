@@ -54,6 +54,7 @@ class CrawlRunLog:
         self.crawler = crawler
         self.db_url: str | None = crawler.settings.get("MONITOR_DB")
         self.trigger: str = crawler.settings.get("MONITOR_TRIGGER", "manual")
+        self.worker: str | None = crawler.settings.get("MONITOR_WORKER") or None
         self.run_id: int | None = None
         self._lock: Connection | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
@@ -70,6 +71,7 @@ class CrawlRunLog:
                 outlet=spider.name,
                 trigger=self.trigger,
                 pid=os.getpid(),
+                worker=self.worker,
                 started_at=utcnow(),
                 status="running",
             )
