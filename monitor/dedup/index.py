@@ -122,6 +122,48 @@ class DedupIndex:
         self._hash_vals = np.empty(0, dtype=np.uint64)
         self._hash_rows = np.empty(0, dtype=np.uint32)
         self._live = 0
+        # Keys ascending and unique (a base built in id order): key lookups use a binary search
+        # instead of scanning the key array.
+        self._keys_sorted = False
+
+    # Arrays a persisted base holds (``arrays``/``from_arrays``), in file order.
+    ARRAY_NAMES = (
+        "keys", "nfeat", "sig", "hash", "alive",
+        "band_vals", "band_rows", "hash_vals", "hash_rows",
+    )  # fmt: skip
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The index's tables, tail merged, trimmed to the rows used (for a persisted base)."""
+        self._merge_tail()
+        n = self._n
+        return {
+            "keys": self._keys[:n], "nfeat": self._nfeat[:n], "sig": self._sig[:n],
+            "hash": self._hash[:n], "alive": self._alive[:n],
+            "band_vals": self._band_vals, "band_rows": self._band_rows,
+            "hash_vals": self._hash_vals, "hash_rows": self._hash_rows,
+        }  # fmt: skip
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> DedupIndex:
+        """An index over ``arrays`` (as ``arrays()`` returned them) without copying them.
+
+        Meant for read-only memory-mapped arrays shared between processes: only the alive
+        flags (one byte per row) are copied, so ``remove`` works; ``add`` would copy every
+        table, which is why a persisted base is used under a ``LayeredIndex`` that adds to a
+        small delta instead.
+        """
+        index = cls()
+        keys = arrays["keys"]
+        n = len(keys)
+        index._keys, index._nfeat, index._sig = keys, arrays["nfeat"], arrays["sig"]
+        index._hash = arrays["hash"]
+        index._alive = np.array(arrays["alive"], dtype=bool)
+        index._band_vals, index._band_rows = arrays["band_vals"], arrays["band_rows"]
+        index._hash_vals, index._hash_rows = arrays["hash_vals"], arrays["hash_rows"]
+        index._n = index._sorted = n
+        index._live = int(index._alive.sum())
+        index._keys_sorted = bool(n < 2 or (keys[1:] > keys[:-1]).all())
+        return index
 
     # -- building ---------------------------------------------------------------------------
 
@@ -196,6 +238,7 @@ class DedupIndex:
         index._alive[n - 1 - last] = True
         index._n = n
         index._live = int(index._alive.sum())
+        index._keys_sorted = bool((keys[1:] > keys[:-1]).all())
         index._rebuild(np.concatenate(band_parts))
         return index
 
@@ -270,6 +313,8 @@ class DedupIndex:
         if self._n == len(self._keys):
             self._grow()
         i = self._n
+        if i and key <= self._keys[i - 1]:
+            self._keys_sorted = False
         self._keys[i] = key
         self._nfeat[i] = fp.n_features
         self._sig[i] = fp.low_bytes()
@@ -281,9 +326,20 @@ class DedupIndex:
         if self._n - self._sorted >= _MERGE_AT:
             self._merge_tail()
 
+    def _live_rows(self, wanted: np.ndarray) -> np.ndarray:
+        """Live rows (ascending) whose key is in ``wanted`` (int64)."""
+        keys = self._keys[: self._n]
+        if self._keys_sorted:
+            pos = np.searchsorted(keys, wanted)
+            hit = pos < len(keys)
+            rows = np.unique(pos[hit][keys[pos[hit]] == wanted[hit]])
+        else:
+            rows = np.flatnonzero(np.isin(keys, wanted))
+        return rows[self._alive[rows]]
+
     def remove(self, key: int) -> None:
         """Forget article ``key`` (no-op when absent)."""
-        rows = np.flatnonzero((self._keys[: self._n] == key) & self._alive[: self._n])
+        rows = self._live_rows(np.array([key], dtype=np.int64))
         if len(rows):
             self._alive[rows] = False
             self._live -= len(rows)
@@ -292,7 +348,9 @@ class DedupIndex:
         return self._live
 
     def __contains__(self, key: object) -> bool:
-        return bool(np.any((self._keys[: self._n] == key) & self._alive[: self._n]))
+        if not isinstance(key, int | np.integer):
+            return False
+        return len(self._live_rows(np.array([key], dtype=np.int64))) > 0
 
     def nbytes(self) -> int:
         """Bytes held by the index's arrays (for the memory-per-item benchmark)."""
@@ -342,13 +400,20 @@ class DedupIndex:
         containment of ``fp``'s text is highest, if at least ``threshold``
         (``DEFAULT_THRESHOLD`` when ``None``); ties go to the earliest-added original.
         """
+        return self.exact(fp) or self.near(fp, threshold)
+
+    def exact(self, fp: Fingerprint) -> Match | None:
+        """The earliest live original with ``fp``'s content hash (the first step of ``query``)."""
         _check_version(fp)
         if self._live == 0 or fp.n_features == 0:
             return None
         row = self._exact(_hash64(fp.content_hash))
-        if row is not None:
-            return Match("exact", int(self._keys[row]), 1.0)
-        if fp.n_features < MIN_FEATURES:
+        return Match("exact", int(self._keys[row]), 1.0) if row is not None else None
+
+    def near(self, fp: Fingerprint, threshold: float | None = None) -> Match | None:
+        """The best near original at or above ``threshold`` (the second step of ``query``)."""
+        _check_version(fp)
+        if self._live == 0 or fp.n_features < max(1, MIN_FEATURES):
             return None
         threshold = DEFAULT_THRESHOLD if threshold is None else threshold
         rows = self._candidates(_bands(fp.full_minima()))
@@ -380,8 +445,7 @@ class DedupIndex:
         _check_version(fp)
         if not keys or self._live == 0 or fp.n_features == 0:
             return None
-        wanted = np.fromiter(keys, dtype=np.int64)
-        rows = np.flatnonzero(np.isin(self._keys[: self._n], wanted) & self._alive[: self._n])
+        rows = self._live_rows(np.fromiter(keys, dtype=np.int64))
         if direction == "old_in_new":
             rows = rows[self._nfeat[rows] >= MIN_FEATURES]
         elif fp.n_features < MIN_FEATURES:
@@ -415,3 +479,68 @@ def _check_version(fp: Fingerprint) -> None:
         raise ValueError(
             f"fingerprint version {fp.version!r} is not {FINGERPRINT_VERSION!r}: re-fingerprint"
         )
+
+
+class LayeredIndex:
+    """A persisted, read-only ``base`` (memory-mapped, shared by every process through the page
+    cache) and a small in-memory ``delta`` for rows stored after the base was written.
+
+    It answers exactly as one ``DedupIndex`` holding the base's rows and then the delta's, in
+    that order: an exact match is looked up in the base first; a near match from the delta
+    wins only with a strictly higher score, since on a tie the earlier row (the base's) wins.
+    ``add`` goes to the delta (after removing the key from both), so the base is never copied.
+    """
+
+    def __init__(self, base: DedupIndex, delta: DedupIndex | None = None) -> None:
+        self.base = base
+        self.delta = delta if delta is not None else DedupIndex()
+
+    def add(self, key: int, fp: Fingerprint) -> None:
+        """Add (or replace) the fingerprint of article ``key``."""
+        self.base.remove(key)
+        self.delta.add(key, fp)
+
+    def remove(self, key: int) -> None:
+        """Forget article ``key`` (no-op when absent)."""
+        self.base.remove(key)
+        self.delta.remove(key)
+
+    def __len__(self) -> int:
+        return len(self.base) + len(self.delta)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.delta or key in self.base
+
+    def nbytes(self) -> int:
+        """Bytes of the delta's arrays and of the base's (mapped, shared) ones."""
+        return self.base.nbytes() + self.delta.nbytes()
+
+    def query(self, fp: Fingerprint, threshold: float | None = None) -> Match | None:
+        """As ``DedupIndex.query`` over the base's rows followed by the delta's."""
+        exact = self.base.exact(fp) or self.delta.exact(fp)
+        if exact is not None:
+            return exact
+        return _earlier_wins(self.base.near(fp, threshold), self.delta.near(fp, threshold))
+
+    def compare(
+        self,
+        fp: Fingerprint,
+        keys: set[int],
+        direction: Literal["new_in_old", "old_in_new"] = "new_in_old",
+        threshold: float | None = None,
+    ) -> Match | None:
+        """As ``DedupIndex.compare`` over the base's rows followed by the delta's."""
+        return _earlier_wins(
+            self.base.compare(fp, keys, direction, threshold),
+            self.delta.compare(fp, keys, direction, threshold),
+        )
+
+    def scores(self, fp: Fingerprint) -> dict[int, float]:
+        """As ``DedupIndex.scores``; a key in both layers keeps the delta's (live) row."""
+        return {**self.base.scores(fp), **self.delta.scores(fp)}
+
+
+def _earlier_wins(first: Match | None, later: Match | None) -> Match | None:
+    if later is not None and (first is None or later.score > first.score):
+        return later
+    return first

@@ -1,0 +1,61 @@
+"""a counter of fingerprint rows changed or deleted (the persisted index's staleness check)
+
+Revision ID: 0007
+Revises: 0006
+
+A persisted near-duplicate index covers the fingerprint rows up to some id and catches up
+newer ids from the table. Rows it covers that were later changed (an article revised) or
+deleted (a story merged away) make it stale; database triggers count those, whoever wrote them,
+so a start-up knows with one read. SQLite: a one-row table bumped per row (its writers are
+serialized anyway). PostgreSQL: a sequence bumped per statement (no row lock, no contention
+between concurrent writers; a rolled-back bump only costs a needless rebuild).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.create_table(
+            "fingerprint_changes",
+            sa.Column("id", sa.Integer(), primary_key=True),
+            sa.Column("generation", sa.Integer(), nullable=False),
+        )
+        op.execute("INSERT INTO fingerprint_changes (id, generation) VALUES (1, 0)")
+        bump = "UPDATE fingerprint_changes SET generation = generation + 1 WHERE id = 1;"
+        op.execute(
+            "CREATE TRIGGER fingerprints_changed AFTER UPDATE OF data ON fingerprints "
+            f"BEGIN {bump} END"
+        )
+        op.execute(
+            f"CREATE TRIGGER fingerprints_deleted AFTER DELETE ON fingerprints BEGIN {bump} END"
+        )
+    else:
+        op.execute("CREATE SEQUENCE fingerprint_changes_seq")
+        op.execute(
+            "CREATE FUNCTION fingerprint_changes_bump() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN PERFORM nextval('fingerprint_changes_seq'); RETURN NULL; END $$"
+        )
+        op.execute(
+            "CREATE TRIGGER fingerprints_changed AFTER UPDATE OF data OR DELETE ON fingerprints "
+            "FOR EACH STATEMENT EXECUTE FUNCTION fingerprint_changes_bump()"
+        )
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("DROP TRIGGER IF EXISTS fingerprints_changed")
+        op.execute("DROP TRIGGER IF EXISTS fingerprints_deleted")
+        op.drop_table("fingerprint_changes")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS fingerprints_changed ON fingerprints")
+        op.execute("DROP FUNCTION IF EXISTS fingerprint_changes_bump()")
+        op.execute("DROP SEQUENCE IF EXISTS fingerprint_changes_seq")

@@ -1,0 +1,235 @@
+"""The persisted near-duplicate index: a base file mapped from disk plus the rows stored since.
+
+Every test goes through a real store (a SQLite file or a PostgreSQL database), real
+fingerprints and the real base file; verdicts are compared with an index built from the table.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from monitor.dedup import DedupIndex, fingerprint, fingerprint_input
+from monitor.dedup.index import LayeredIndex
+from monitor.dedup.persist import (
+    BASE_SUFFIX,
+    blob,
+    build_index,
+    load_index,
+    read_base,
+    write_base,
+)
+from storage.db import connect, derived_path
+from storage.models import Article
+from storage.writes import ArticleData, save_fingerprint, upsert_article
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = [p.read_text("utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
+VOCAB = sorted({w for text in SEEDS for w in text.split() if len(w) > 1})
+
+
+def story(i: int) -> str:
+    """A distinct made-up story (words of the seeds' vocabulary drawn at random)."""
+    rng = np.random.default_rng(i)
+    words = [VOCAB[j] for j in rng.integers(0, len(VOCAB), size=int(rng.integers(90, 150)))]
+    a, b = len(words) // 3, 2 * len(words) // 3
+    return "\n".join(" ".join(part) + "." for part in (words[:a], words[a:b], words[b:]))
+
+
+def republished(text: str, rng: np.random.Generator) -> str:
+    """A copy as another outlet runs it: trimmed, two words changed, a header line added."""
+    words = text.split(" ")
+    keep = words[: max(30, int(len(words) * rng.uniform(0.7, 1.0)))]
+    for _ in range(2):
+        keep[int(rng.integers(len(keep)))] = "دیگر"
+    return "کد خبر: ۱۲۳۴۵۶\n" + " ".join(keep)
+
+
+def store_articles(url: str, first: int, count: int, copies_of: list[str] = ()) -> list[str]:  # type: ignore[assignment]
+    """Store ``count`` new stories (and republished copies of ``copies_of``); returns their
+    bodies."""
+    bodies = [story(i) for i in range(first, first + count)]
+    rng = np.random.default_rng(first)
+    bodies += [republished(t, rng) for t in copies_of]
+    with Session(connect(url)) as session:
+        for k, body in enumerate(bodies):
+            canonical = f"https://example.test/{first}/{k}"
+            data = ArticleData(canonical, canonical, "mehr", f"t{k}", body, "")
+            upsert_article(session, data, blob(fingerprint(fingerprint_input(None, body))))
+        session.commit()
+    return bodies
+
+
+def probes(bodies: list[str]) -> list:  # type: ignore[type-arg]
+    """Queries: exact and republished copies of stored bodies, and stories never stored."""
+    rng = np.random.default_rng(99)
+    texts = [*bodies[::3], *(republished(b, rng) for b in bodies[1::2])]
+    texts += [story(10**6 + i) for i in range(15)]
+    return [fingerprint(t) for t in texts]
+
+
+def fresh(url: str) -> DedupIndex:
+    with Session(connect(url)) as session:
+        return build_index(session)[0]
+
+
+def loaded(url: str, base: Path) -> DedupIndex | LayeredIndex:
+    with Session(connect(url)) as session:
+        return load_index(session, base)
+
+
+def assert_same_verdicts(a: DedupIndex | LayeredIndex, b: DedupIndex, fps: list) -> None:  # type: ignore[type-arg]
+    assert len(a) == len(b)
+    for fp in fps:
+        assert a.query(fp) == b.query(fp)
+        for direction in ("new_in_old", "old_in_new"):
+            keys = set(range(1, 60))
+            assert a.compare(fp, keys, direction) == b.compare(fp, keys, direction)  # type: ignore[arg-type]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'monitor.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+def test_base_plus_delta_gives_the_verdicts_of_a_fresh_build(store: str, tmp_path: Path) -> None:
+    base = tmp_path / f"store{BASE_SUFFIX}"
+    early = store_articles(store, 0, 40)
+    first = loaded(store, base)
+    assert isinstance(first, DedupIndex) and base.exists()  # built and written
+    # Stored after the base was written: new stories, copies of base items and of each other.
+    later = store_articles(store, 100, 25, copies_of=early[:6])
+    later += store_articles(store, 200, 5, copies_of=later[:3])
+    layered = loaded(store, base)
+    assert isinstance(layered, LayeredIndex)
+    assert len(layered.delta) == len(later)  # only the tail was read from the table
+    rebuilt = fresh(store)
+    fps = probes(early + later + SEEDS)
+    assert_same_verdicts(layered, rebuilt, fps)
+    # Exact text in both layers: the base (earlier row) wins, as in one index.
+    dup = fingerprint(fingerprint_input(None, early[0]))
+    layered.add(10_000, dup)
+    rebuilt.add(10_000, dup)
+    assert layered.query(dup) == rebuilt.query(dup)
+    assert layered.query(dup).of != 10_000  # type: ignore[union-attr]
+    # What a crawl does after judging: replace one article's fingerprint, forget another's.
+    revised = fingerprint(story(555))
+    for index in (layered, rebuilt):
+        index.add(3, revised)
+        index.remove(7)
+    assert_same_verdicts(layered, rebuilt, [*fps, revised])
+
+
+def test_a_changed_or_deleted_row_makes_the_base_stale(store: str, tmp_path: Path) -> None:
+    base = tmp_path / f"store{BASE_SUFFIX}"
+    bodies = store_articles(store, 0, 20)
+    loaded(store, base)
+    assert isinstance(loaded(store, base), LayeredIndex)
+    with Session(connect(store)) as session:  # an article revised: its fingerprint changes
+        article = session.get(Article, 8)
+        assert article is not None
+        save_fingerprint(session, article, blob(fingerprint(story(777))))
+        session.commit()
+    again = loaded(store, base)
+    assert isinstance(again, DedupIndex)  # rebuilt from the table ...
+    assert isinstance(loaded(store, base), LayeredIndex)  # ... and written for the next start
+    assert_same_verdicts(loaded(store, base), fresh(store), probes([*bodies, story(777)]))
+    with Session(connect(store)) as session:  # an article deleted (e.g. merged into a story)
+        session.execute(delete(Article).where(Article.id == 12))
+        session.commit()
+    assert isinstance(loaded(store, base), DedupIndex)
+    after = loaded(store, base)
+    assert isinstance(after, LayeredIndex) and 12 not in after
+    assert_same_verdicts(after, fresh(store), probes(bodies))
+
+
+def test_a_base_of_another_fingerprint_version_is_rebuilt(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'monitor.db'}"
+    base = tmp_path / f"monitor.db{BASE_SUFFIX}"
+    store_articles(url, 0, 10)
+    with Session(connect(url)) as session:
+        index, meta = build_index(session)
+    from dataclasses import replace
+
+    write_base(base, index, replace(meta, fingerprint_version="canon-0+hazm-0.0/old"))
+    assert isinstance(loaded(url, base), DedupIndex)
+    found = read_base(base)
+    assert found is not None and found[1].fingerprint_version == meta.fingerprint_version
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "empty"])
+def test_a_damaged_base_is_ignored_with_one_warning_and_rebuilt(
+    tmp_path: Path, damage: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = f"sqlite:///{tmp_path / 'monitor.db'}"
+    base = tmp_path / f"monitor.db{BASE_SUFFIX}"
+    bodies = store_articles(url, 0, 15)
+    loaded(url, base)
+    data = base.read_bytes()
+    if damage == "truncate":
+        base.write_bytes(data[: len(data) - 1000])
+    elif damage == "garbage":
+        base.write_bytes(data[:20] + b"\x00" * 50 + data[70:])
+    else:
+        base.write_bytes(b"")
+    with caplog.at_level(logging.WARNING, logger="monitor.dedup.persist"):
+        index = loaded(url, base)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "\n" not in warnings[0] and str(base) in warnings[0]
+    assert isinstance(index, DedupIndex)
+    assert read_base(base) is not None  # rewritten whole
+    assert_same_verdicts(loaded(url, base), fresh(url), probes(bodies))
+
+
+def _load_many(url: str, base: str, rounds: int, start: object) -> int:
+    """In a child process: build-and-write or map the base, ``rounds`` times; how many maps."""
+    from sqlalchemy.orm import Session
+
+    from monitor.dedup.index import LayeredIndex
+    from monitor.dedup.persist import load_index
+    from storage.db import connect
+
+    start.wait()  # type: ignore[attr-defined]
+    mapped = 0
+    for _ in range(rounds):
+        Path(base).unlink(missing_ok=True)  # both keep rebuilding and replacing it
+        with Session(connect(url)) as session:
+            mapped += isinstance(load_index(session, Path(base)), LayeredIndex)
+    return mapped
+
+
+def test_two_processes_racing_to_write_the_base_leave_a_good_one(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'monitor.db'}"
+    base = tmp_path / f"monitor.db{BASE_SUFFIX}"
+    bodies = store_articles(url, 0, 30)
+    ctx = multiprocessing.get_context("spawn")
+    start = ctx.Manager().Event()
+    with ctx.Pool(2) as pool:
+        runs = [pool.apply_async(_load_many, (url, str(base), 8, start)) for _ in range(2)]
+        start.set()
+        for run in runs:
+            run.get(timeout=300)
+    assert not list(tmp_path.glob(f"*{BASE_SUFFIX}.tmp-*"))  # no temporary file left behind
+    layered = loaded(url, base)
+    assert isinstance(layered, LayeredIndex)
+    assert_same_verdicts(layered, fresh(url), probes(bodies))
+
+
+def test_where_the_base_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert derived_path(f"sqlite:///{tmp_path}/m.db", ".x") == tmp_path / "m.db.x"
+    assert derived_path("sqlite:///:memory:", ".x") is None
+    one = derived_path("postgresql://u:secret@127.0.0.1:5432/a", ".x")
+    same = derived_path("postgresql+psycopg://u:other@127.0.0.1:5432/a", ".x")
+    other = derived_path("postgresql://u@127.0.0.1:5432/b", ".x")
+    assert one == same != other
+    assert one is not None and one.parent == tmp_path / "cache" / "iran-russia-monitor"
+    assert "secret" not in str(one)
