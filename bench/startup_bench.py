@@ -147,13 +147,16 @@ def build(db: Path, size: int, real: int, workers: int) -> None:
 
 
 def _peak_rss(pid: int, stop: threading.Event, out: list[int]) -> None:
-    """Sample ``VmHWM`` (the kernel's own peak RSS) of ``pid`` until it exits."""
+    """Sample ``VmHWM`` (the kernel's own peak RSS) and ``RssAnon`` (private memory; RSS less
+    mapped files, which the page cache shares between processes) of ``pid`` until it exits."""
     path = Path(f"/proc/{pid}/status")
     while not stop.is_set():
         try:
             for line in path.read_text().splitlines():
                 if line.startswith("VmHWM:"):
                     out[0] = max(out[0], int(line.split()[1]))
+                elif line.startswith("RssAnon:"):
+                    out[1] = max(out[1], int(line.split()[1]))
         except (FileNotFoundError, ProcessLookupError):
             return
         time.sleep(0.02)
@@ -168,7 +171,7 @@ def _run(
     proc = subprocess.Popen(
         cmd, env=env, cwd=env.get("PYTHONPATH"), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
-    stop, peak = threading.Event(), [0]
+    stop, peak = threading.Event(), [0, 0]
     sampler = threading.Thread(target=_peak_rss, args=(proc.pid, stop, peak), daemon=True)
     sampler.start()
     first: float | None = None
@@ -188,18 +191,19 @@ def _run(
         "first_request_s": first if first is not None else float("nan"),
         "wall_s": wall,
         "peak_rss_mb": peak[0] / 1024,
+        "peak_private_mb": peak[1] / 1024,
         "maxrss_mb": (after if after > before else peak[0]) / 1024,
     }
 
 
 def measure(
-    db: Path, repeat: int, outlet: str, code: Path | None
+    db: Path, repeat: int, outlets: list[str], code: Path | None
 ) -> dict[str, dict[str, list[float]]]:
     from monitor.simulator import Simulator
 
     results: dict[str, dict[str, list[float]]] = {}
     with tempfile.TemporaryDirectory(prefix="dedupindex-startup-") as tmp, Simulator(port=0) as sim:
-        page = next(a for a in sim.catalog.visible() if a.outlet == outlet)
+        page = next(a for a in sim.catalog.visible() if a.outlet == outlets[0])
         check_cmd = ["-m", "monitor", "check", page.url, "--mirror", sim.url]
         stores = {"empty store": f"sqlite:///{tmp}/empty.db", f"{db.name}": f"sqlite:///{db}"}
         py = sys.executable
@@ -215,7 +219,9 @@ def measure(
                 cwd=env.get("PYTHONPATH"),
                 capture_output=True,
             )
-            for _ in range(repeat):
+            for k in range(repeat):
+                # A new outlet each time, so the crawl judges (and stores) pages it never saw.
+                outlet = outlets[k % len(outlets)]
                 seen = len(sim.log)  # the simulator records every request it answers
                 crawl = _run(
                     [py, "-m", "monitor", "crawl", outlet, "--mirror", sim.url],
@@ -226,8 +232,10 @@ def measure(
                 for key, value in (
                     ("crawl: spawn to first request (s)", crawl["first_request_s"]),
                     ("crawl: peak RSS (MB)", crawl["peak_rss_mb"]),
+                    ("crawl: peak private memory (MB)", crawl["peak_private_mb"]),
                     ("check: wall (s)", check["wall_s"]),
                     ("check: peak RSS (MB)", check["peak_rss_mb"]),
+                    ("check: peak private memory (MB)", check["peak_private_mb"]),
                 ):
                     rows.setdefault(key, []).append(value)
             results[label] = rows
@@ -245,14 +253,14 @@ def main(argv: list[str] | None = None) -> int:
     m = sub.add_parser("measure")
     m.add_argument("--db", type=Path, required=True)
     m.add_argument("--repeat", type=int, default=3)
-    m.add_argument("--outlet", default="mehr")
+    m.add_argument("--outlets", nargs="+", default=["irna", "isna", "tasnim"])
     m.add_argument("--code", type=Path, help="run this checkout's code (default: this one)")
     m.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if args.cmd == "build":
         build(args.db, args.size, min(args.real, args.size), args.workers)
         return 0
-    results = measure(args.db, args.repeat, args.outlet, args.code)
+    results = measure(args.db, args.repeat, args.outlets, args.code)
     labels = list(results)
     print(f"| figure (median of {args.repeat}) | " + " | ".join(labels) + " | ratio |")
     print("| --- | " + " | ".join("---" for _ in labels) + " | --- |")

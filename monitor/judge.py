@@ -56,7 +56,8 @@ class Judge:
         base = derived_path(engine.url.render_as_string(hide_password=False), BASE_SUFFIX)
         with Session(engine) as session:
             # A persisted base mapped from disk plus the rows stored since (monitor.dedup.persist)
-            self.index: DedupIndex | LayeredIndex = load_index(session, base)
+            read_only = engine.url.query.get("mode") == "ro"
+            self.index: DedupIndex | LayeredIndex = load_index(session, base, write=not read_only)
             self.max_id = reads.max_fingerprinted_id(session)
             self.seed_files = reads.seed_files(session)
             # Ids at the top of the store that the index holds (or chose to skip), so a

@@ -233,3 +233,78 @@ def test_where_the_base_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert one == same != other
     assert one is not None and one.parent == tmp_path / "cache" / "iran-russia-monitor"
     assert "secret" not in str(one)
+
+
+def test_monitor_check_writes_the_base_then_maps_it(simulator, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Through the real command: the first ``monitor check`` writes the base beside the store,
+    the next one maps it (and an article stored in between is caught up), same verdict."""
+    import json
+
+    from tests.conftest import run_monitor
+
+    url = f"sqlite:///{tmp_path / 'monitor.db'}"
+    page = next(a for a in simulator.catalog.visible() if a.outlet == "mehr")
+    args = ("check", page.url, "--mirror", simulator.url, "--db", url)
+    first = json.loads(run_monitor(*args).stdout)
+    base = tmp_path / f"monitor.db{BASE_SUFFIX}"
+    assert read_base(base) is not None
+    store_articles(url, 0, 3)
+    assert isinstance(loaded(url, base), LayeredIndex)
+    second = json.loads(run_monitor(*args).stdout)
+    assert second == first
+
+
+def test_the_band_tables_read_from_the_file_give_the_same_candidates(tmp_path: Path) -> None:
+    """Over several ``BandFile.BLOCK``s, with a band value repeated across block boundaries:
+    the base read back from its file answers as the index it was written from."""
+    from dataclasses import replace
+
+    from monitor.dedup.fingerprints import NUM_PERM, encode
+    from monitor.dedup.index import BandFile
+    from monitor.dedup.persist import BASE_FORMAT, BaseMeta
+
+    rng = np.random.default_rng(5)
+    fps = [fingerprint(story(i)) for i in range(40)]
+    rows = []
+    for key in range(1, 3 * BandFile.BLOCK + 500):
+        if key % 2:  # random minima: its own band values
+            minima = rng.integers(0, 2**32, size=NUM_PERM, dtype=np.uint32)
+            fp = replace(fps[0], signature=encode(minima), n_features=int(rng.integers(50, 900)))
+        else:  # one of 40 stories again and again: equal band values over many blocks
+            fp = fps[key % 40]
+        h = rng.integers(0, 256, size=16, dtype=np.uint8).tobytes().hex()
+        rows.append((key, replace(fp, content_hash=h).to_bytes()))
+    built = DedupIndex.from_blobs(rows)
+    path = tmp_path / f"x{BASE_SUFFIX}"
+    write_base(
+        path, built, BaseMeta(BASE_FORMAT, fps[0].version, "32x2", len(rows), rows[-1][0], 0)
+    )
+    found = read_base(path)
+    assert found is not None
+    mapped = found[0]
+    assert mapped._band_file is not None
+    rng2 = np.random.default_rng(6)
+    queries = [*fps, *(fingerprint(republished(story(i), rng2)) for i in range(40))]
+    queries += [Fingerprint_from(row) for _, row in rows[::97]]
+    from monitor.dedup.index import _bands
+
+    for fp in queries:
+        assert mapped.query(fp) == built.query(fp)
+        assert mapped.scores(fp) == built.scores(fp)
+        # Band by band, the rows read from the file are the rows of the in-memory tables.
+        bands = _bands(fp.full_minima())
+        want = []
+        for b in range(len(bands)):
+            lo, hi = np.searchsorted(built._band_vals[b], [bands[b], bands[b] + np.uint32(1)])
+            if bands[b] == 0xFFFFFFFF:
+                hi = len(built._band_vals[b])
+            if hi > lo:
+                want.append(sorted(built._band_rows[b, lo:hi].tolist()))
+        got = [sorted(part.tolist()) for part in mapped._band_file.rows(bands)]
+        assert got == want
+
+
+def Fingerprint_from(data: bytes):  # type: ignore[no-untyped-def]
+    from monitor.dedup import Fingerprint
+
+    return Fingerprint.from_bytes(data)

@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from monitor.dedup import fingerprint_input
 from monitor.dedup.fingerprints import FINGERPRINT_VERSION, Fingerprint, fingerprint
-from monitor.dedup.index import BANDS, ROWS, DedupIndex, LayeredIndex
+from monitor.dedup.index import BANDS, ROWS, BandFile, DedupIndex, LayeredIndex
 from storage import reads
 from storage.writes import FingerprintBlob, save_fingerprint
 
@@ -108,11 +108,14 @@ def build_index(session: Session) -> tuple[DedupIndex, BaseMeta]:
     return index, meta
 
 
-def load_index(session: Session, base: Path | None = None) -> DedupIndex | LayeredIndex:
+def load_index(
+    session: Session, base: Path | None = None, *, write: bool = True
+) -> DedupIndex | LayeredIndex:
     """The near-duplicate index over the seeds and every stored article.
 
     With ``base`` (a file path): the persisted base when it is current plus the rows stored
-    since, else a fresh build that is then written there. Without: a fresh build.
+    since, else a fresh build that is then written there (unless ``write`` is false: a store
+    opened read-only gets nothing written beside it). Without: a fresh build.
     """
     if base is None:
         return build_index(session)[0]
@@ -127,6 +130,8 @@ def load_index(session: Session, base: Path | None = None) -> DedupIndex | Layer
                 return LayeredIndex(index, delta)
         log.info("near-duplicate index %s is stale: rebuilding it", base)
     fresh, meta = build_index(session)
+    if not write:
+        return fresh
     try:
         write_base(base, fresh, meta)
     except OSError as exc:  # a read-only folder: judge anyway, from the fresh build
@@ -221,7 +226,13 @@ def read_base(path: Path) -> tuple[DedupIndex, BaseMeta] | None:
             raise ValueError("arrays do not match the header")
         if meta.rows and int(arrays["keys"][-1]) != meta.max_id:
             raise ValueError("arrays do not match the header")
-        return DedupIndex.from_arrays(arrays), meta
+        offsets = {spec["name"]: spec["offset"] for spec in header["arrays"]}
+        vals, rows = arrays["band_vals"], arrays["band_rows"]
+        if vals.dtype != np.uint32 or rows.dtype != np.uint32 or vals.shape != rows.shape:
+            raise ValueError("band tables do not match the header")
+        fd = os.open(path, os.O_RDONLY)  # kept for the process's life, like the mapping
+        bands = BandFile(fd, offsets["band_vals"], offsets["band_rows"], meta.rows)
+        return DedupIndex.from_arrays(arrays, bands), meta
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError, struct.error) as exc:
