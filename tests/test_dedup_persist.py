@@ -308,3 +308,29 @@ def Fingerprint_from(data: bytes):  # type: ignore[no-untyped-def]
     from monitor.dedup import Fingerprint
 
     return Fingerprint.from_bytes(data)
+
+
+def test_a_row_below_the_largest_id_makes_the_base_stale(store: str, tmp_path: Path) -> None:
+    """An id given explicitly (SQLite) or a transaction committing late (PostgreSQL) adds a
+    row the base should have held: the next start rebuilds."""
+    base = tmp_path / f"store{BASE_SUFFIX}"
+    bodies = store_articles(store, 0, 10)
+    with Session(connect(store)) as session:  # leave a gap in the ids
+        session.execute(delete(Article).where(Article.id == 9))
+        session.commit()
+    loaded(store, base)
+    assert isinstance(loaded(store, base), LayeredIndex)
+    with Session(connect(store)) as session:
+        data = ArticleData(
+            "https://example.test/late", "https://example.test/late", "mehr", "t", story(4242), ""
+        )
+        article = Article(
+            id=9, canonical_url=data.canonical_url, url=data.url, title="t", body=data.body
+        )
+        session.add(article)
+        session.flush()
+        save_fingerprint(session, article, blob(fingerprint(story(4242))))
+        session.commit()
+    again = loaded(store, base)
+    assert isinstance(again, DedupIndex) and 9 in again
+    assert_same_verdicts(loaded(store, base), fresh(store), probes([*bodies, story(4242)]))

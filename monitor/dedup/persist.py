@@ -146,7 +146,7 @@ def _current(session: Session, meta: BaseMeta) -> bool:
         return False
     if reads.fingerprint_changes(session) != meta.changes:
         return False
-    return reads.count_fingerprints(session, meta.max_id) == meta.rows
+    return reads.fingerprints_unchanged_below(session, meta.max_id, meta.rows)
 
 
 # -- the file ------------------------------------------------------------------------------------

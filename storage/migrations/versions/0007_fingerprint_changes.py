@@ -7,8 +7,11 @@ A persisted near-duplicate index covers the fingerprint rows up to some id and c
 newer ids from the table. Rows it covers that were later changed (an article revised) or
 deleted (a story merged away) make it stale; database triggers count those, whoever wrote them,
 so a start-up knows with one read. SQLite: a one-row table bumped per row (its writers are
-serialized anyway). PostgreSQL: a sequence bumped per statement (no row lock, no contention
-between concurrent writers; a rolled-back bump only costs a needless rebuild).
+serialized anyway), also for a row inserted below the largest id. PostgreSQL: a sequence
+bumped per statement (no row lock, no contention between concurrent writers; a rolled-back
+bump only costs a needless rebuild); rows committed late below the largest id are found by
+counting instead (``storage.reads.fingerprints_unchanged_below``), since a trigger cannot see
+transactions that have not committed.
 """
 
 from __future__ import annotations
@@ -38,6 +41,13 @@ def upgrade() -> None:
         op.execute(
             f"CREATE TRIGGER fingerprints_deleted AFTER DELETE ON fingerprints BEGIN {bump} END"
         )
+        # A row inserted below the largest id (an id given explicitly): SQLite's writers are
+        # serialized, so the trigger sees every committed row and this check is exact.
+        op.execute(
+            "CREATE TRIGGER fingerprints_inserted_below AFTER INSERT ON fingerprints "
+            "WHEN NEW.article_id < (SELECT max(article_id) FROM fingerprints) "
+            f"BEGIN {bump} END"
+        )
     else:
         op.execute("CREATE SEQUENCE fingerprint_changes_seq")
         op.execute(
@@ -54,6 +64,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TRIGGER IF EXISTS fingerprints_changed")
         op.execute("DROP TRIGGER IF EXISTS fingerprints_deleted")
+        op.execute("DROP TRIGGER IF EXISTS fingerprints_inserted_below")
         op.drop_table("fingerprint_changes")
     else:
         op.execute("DROP TRIGGER IF EXISTS fingerprints_changed ON fingerprints")
