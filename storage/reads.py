@@ -86,7 +86,7 @@ def fingerprints_unchanged_below(session: Session, up_to: int, rows: int) -> boo
     ``fingerprint_changes`` has not moved since they were read.
 
     SQLite: always, without counting (0.9 s at a million rows): its writers are serialized and
-    migration 0007's trigger counts a row inserted below the largest id, as well as deletions.
+    migration 0009's trigger counts a row inserted below the largest id, as well as deletions.
     PostgreSQL: counted, since a transaction that took a lower id can commit after a higher
     one was read.
     """
@@ -98,7 +98,7 @@ def fingerprints_unchanged_below(session: Session, up_to: int, rows: int) -> boo
 
 def fingerprint_changes(session: Session) -> int:
     """A counter the database's triggers bump whenever fingerprint rows are changed or
-    deleted (migration 0007): equal readings mean no existing row changed in between."""
+    deleted (migration 0009): equal readings mean no existing row changed in between."""
     if session.get_bind().dialect.name == "sqlite":
         query = "SELECT generation FROM fingerprint_changes WHERE id = 1"
     else:  # is_called is false until the first nextval

@@ -10,7 +10,7 @@ delta (``LayeredIndex``). Verdicts are those of an index built from the table.
 
 The base is stale, and rebuilt, when its format, the fingerprint version or the LSH layout
 changed, when a row it covers was changed or deleted (the database's trigger counter of
-migration 0007, ``reads.fingerprint_changes``), or when rows appeared below its largest id
+migration 0009, ``reads.fingerprint_changes``), or when rows appeared below its largest id
 (a PostgreSQL transaction that committed late: the row count up to that id differs). A
 truncated or unreadable file is ignored with a one-line warning and rebuilt. Writers write a
 temporary file and ``os.replace`` it: two processes racing both write a complete base and the

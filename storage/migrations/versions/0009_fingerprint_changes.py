@@ -1,15 +1,15 @@
 """a counter of fingerprint rows changed or deleted (the persisted index's staleness check)
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 
 A persisted near-duplicate index covers the fingerprint rows up to some id and catches up
 newer ids from the table. Rows it covers that were later changed (an article revised) or
 deleted (a story merged away) make it stale; database triggers count those, whoever wrote them,
 so a start-up knows with one read. SQLite: a one-row table bumped per row (its writers are
 serialized anyway), also for a row inserted below the largest id. PostgreSQL: a sequence
-bumped per statement (no row lock, no contention between concurrent writers; a rolled-back
-bump only costs a needless rebuild); rows committed late below the largest id are found by
+bumped per row (no row lock, no contention between concurrent writers; a rolled-back bump
+only costs a needless rebuild); rows committed late below the largest id are found by
 counting instead (``storage.reads.fingerprints_unchanged_below``), since a trigger cannot see
 transactions that have not committed.
 """
@@ -19,8 +19,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
@@ -36,7 +36,7 @@ def upgrade() -> None:
         bump = "UPDATE fingerprint_changes SET generation = generation + 1 WHERE id = 1;"
         op.execute(
             "CREATE TRIGGER fingerprints_changed AFTER UPDATE OF data ON fingerprints "
-            f"BEGIN {bump} END"
+            f"WHEN OLD.data IS NOT NEW.data BEGIN {bump} END"
         )
         op.execute(
             f"CREATE TRIGGER fingerprints_deleted AFTER DELETE ON fingerprints BEGIN {bump} END"
@@ -54,9 +54,17 @@ def upgrade() -> None:
             "CREATE FUNCTION fingerprint_changes_bump() RETURNS trigger LANGUAGE plpgsql AS "
             "$$ BEGIN PERFORM nextval('fingerprint_changes_seq'); RETURN NULL; END $$"
         )
+        # Per row, not per statement: PostgreSQL fires statement-level UPDATE triggers for
+        # every INSERT ... ON CONFLICT DO UPDATE (storage.writes upserts fingerprints), even
+        # when nothing was updated.
         op.execute(
-            "CREATE TRIGGER fingerprints_changed AFTER UPDATE OF data OR DELETE ON fingerprints "
-            "FOR EACH STATEMENT EXECUTE FUNCTION fingerprint_changes_bump()"
+            "CREATE TRIGGER fingerprints_changed AFTER UPDATE OF data ON fingerprints "
+            "FOR EACH ROW WHEN (OLD.data IS DISTINCT FROM NEW.data) "
+            "EXECUTE FUNCTION fingerprint_changes_bump()"
+        )
+        op.execute(
+            "CREATE TRIGGER fingerprints_deleted AFTER DELETE ON fingerprints "
+            "FOR EACH ROW EXECUTE FUNCTION fingerprint_changes_bump()"
         )
 
 
@@ -68,5 +76,6 @@ def downgrade() -> None:
         op.drop_table("fingerprint_changes")
     else:
         op.execute("DROP TRIGGER IF EXISTS fingerprints_changed ON fingerprints")
+        op.execute("DROP TRIGGER IF EXISTS fingerprints_deleted ON fingerprints")
         op.execute("DROP FUNCTION IF EXISTS fingerprint_changes_bump()")
         op.execute("DROP SEQUENCE IF EXISTS fingerprint_changes_seq")
