@@ -224,6 +224,7 @@ def test_two_processes_racing_to_write_the_base_leave_a_good_one(tmp_path: Path)
 
 
 def test_where_the_base_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MONITOR_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     assert derived_path(f"sqlite:///{tmp_path}/m.db", ".x") == tmp_path / "m.db.x"
     assert derived_path("sqlite:///:memory:", ".x") is None
@@ -233,6 +234,9 @@ def test_where_the_base_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert one == same != other
     assert one is not None and one.parent == tmp_path / "cache" / "iran-russia-monitor"
     assert "secret" not in str(one)
+    monkeypatch.setenv("MONITOR_CACHE_DIR", str(tmp_path / "mine"))
+    mine = derived_path("postgresql://u@127.0.0.1:5432/a", ".x")
+    assert mine is not None and mine.parent == tmp_path / "mine" and mine.name == one.name
 
 
 def test_monitor_check_writes_the_base_then_maps_it(simulator, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
