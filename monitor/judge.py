@@ -15,8 +15,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from monitor.dedup import DedupIndex, Fingerprint, Match
+from monitor.dedup.index import LayeredIndex
 from monitor.outlets import Outlet, load_outlets, outlet_for_url
 from storage import reads
+from storage.db import derived_path
 
 if TYPE_CHECKING:
     from monitor.extract import Extracted
@@ -43,7 +45,7 @@ class Judge:
         threshold: float | None = None,
         band: float | None = None,
     ) -> None:
-        from monitor.dedup.persist import load_index
+        from monitor.dedup.persist import BASE_SUFFIX, load_index
         from monitor.relevance import RelevanceModel
 
         self.engine = engine
@@ -51,8 +53,11 @@ class Judge:
         self.relevance_model = relevance_model or RelevanceModel.load(
             topic_terms, actors=actors, threshold=threshold, band=band
         )
+        base = derived_path(engine.url.render_as_string(hide_password=False), BASE_SUFFIX)
         with Session(engine) as session:
-            self.index: DedupIndex = load_index(session)
+            # A persisted base mapped from disk plus the rows stored since (monitor.dedup.persist)
+            read_only = engine.url.query.get("mode") == "ro"
+            self.index: DedupIndex | LayeredIndex = load_index(session, base, write=not read_only)
             self.max_id = reads.max_fingerprinted_id(session)
             self.seed_files = reads.seed_files(session)
             # Ids at the top of the store that the index holds (or chose to skip), so a

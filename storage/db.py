@@ -38,6 +38,36 @@ def default_db_url() -> str:
     return f"sqlite:///{base / 'iran-russia-monitor' / 'monitor.db'}"
 
 
+def derived_path(url: str, suffix: str) -> Path | None:
+    """Where a file derived from the store's rows (rebuildable from them) is kept.
+
+    Beside a SQLite file (``monitor.db`` → ``monitor.db<suffix>``: copied, moved and deleted
+    with it); for a server database, in the user's cache folder (``MONITOR_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/iran-russia-monitor``) under a name made from the server, database and
+    user (not the password), so two databases never share one. ``None`` for an in-memory
+    SQLite store.
+    """
+    import hashlib
+
+    parsed = make_url(url)
+    if parsed.drivername.startswith("sqlite"):
+        path = parsed.database or ""
+        if not path or path == ":memory:" or "mode=memory" in str(parsed.query):
+            return None
+        path = path.removeprefix("file:") if parsed.query.get("uri") == "true" else path
+        return Path(f"{Path(path).expanduser()}{suffix}")
+    folder = os.environ.get("MONITOR_CACHE_DIR")  # the tests point it at a temporary folder
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    if folder:
+        cache = Path(folder)
+    # Same server, database and user whatever the driver and password: the same cache file.
+    where = (parsed.get_backend_name(), parsed.username, parsed.host, parsed.port, parsed.database)
+    key = hashlib.sha256(repr(where).encode()).hexdigest()[:20]
+    if not folder:
+        cache = cache / "iran-russia-monitor"
+    return cache / f"{parsed.get_backend_name()}-{key}{suffix}"
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
     cur = dbapi_conn.cursor()
     # WAL: readers (CLI queries) never block the crawler. A store is switched once, by its

@@ -16,6 +16,19 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Files derived from a store (the persisted near-duplicate index of a PostgreSQL test
+    database) go to a temporary folder, not the user's cache; child processes inherit it."""
+    old = os.environ.get("MONITOR_CACHE_DIR")
+    os.environ["MONITOR_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if old is None:
+        os.environ.pop("MONITOR_CACHE_DIR", None)
+    else:
+        os.environ["MONITOR_CACHE_DIR"] = old
+
+
 @pytest.fixture(scope="session")
 def simulator() -> Iterator[object]:
     """One simulator for the session; tests that change it use ``fresh_simulator``."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 
 import numpy as np
 
@@ -31,49 +32,56 @@ MIN_LINE_WORDS = 5
 TITLE_WORDS = 12
 _TERMINAL = re.compile(r"[.!?؟…:»\"')\]]\W*$")
 
-# Lines opening with these (canonical form) are agency furniture, not story.
-_BOILERPLATE_OPENINGS = tuple(
-    canonical_text(p)
-    for p in (
-        "انتهای پیام",
-        "کد خبر",
-        "کد مطلب",
-        "شناسه خبر",
-        "تاریخ انتشار",
-        "زمان انتشار",
-        "ارسال نظر",
-        "ارسال نظرات",
-        "نظر شما",
-        "نظرات",
-        "پربیننده ترین",
-        "پربحث ترین",
-        "اخبار مرتبط",
-        "خبرهای مرتبط",
-        "مطالب مرتبط",
-        "آخرین اخبار",
-        "آخرین خبرهای",
-        "اخبار روز",
-        "واژه های کاربردی",
-        "برچسب ها",
-        "کلید واژه",
-        "کلمات کلیدی",
-        "لینک کوتاه",
-        "لینک کپی",
-        "اشتراک گذاری",
-        "ارسال به دوستان",
-        "نسخه چاپی",
-        "تبلیغات",
-        "منبع:",
-        "عضویت در کانال",
-        "ما را در",
-        "کانال تلگرام",
-        "تمامی حقوق",
-        "کلیه حقوق",
-        "استفاده از مطالب",
-        "بازنشر مطالب",
-        "newsqrcode",
-    )
+# Lines opening with these (canonical form: ``_boilerplate_openings``) are agency furniture.
+_BOILERPLATE_PHRASES = (
+    "انتهای پیام",
+    "کد خبر",
+    "کد مطلب",
+    "شناسه خبر",
+    "تاریخ انتشار",
+    "زمان انتشار",
+    "ارسال نظر",
+    "ارسال نظرات",
+    "نظر شما",
+    "نظرات",
+    "پربیننده ترین",
+    "پربحث ترین",
+    "اخبار مرتبط",
+    "خبرهای مرتبط",
+    "مطالب مرتبط",
+    "آخرین اخبار",
+    "آخرین خبرهای",
+    "اخبار روز",
+    "واژه های کاربردی",
+    "برچسب ها",
+    "کلید واژه",
+    "کلمات کلیدی",
+    "لینک کوتاه",
+    "لینک کپی",
+    "اشتراک گذاری",
+    "ارسال به دوستان",
+    "نسخه چاپی",
+    "تبلیغات",
+    "منبع:",
+    "عضویت در کانال",
+    "ما را در",
+    "کانال تلگرام",
+    "تمامی حقوق",
+    "کلیه حقوق",
+    "استفاده از مطالب",
+    "بازنشر مطالب",
+    "newsqrcode",
 )
+
+
+@lru_cache(maxsize=1)
+def _boilerplate_openings() -> tuple[str, ...]:
+    # On first use, not at import: canonical_text imports hazm (seconds of CPU for scikit-learn
+    # and NLTK), and a process that only loads the index (a crawl before its first page) must
+    # not wait for it.
+    return tuple(canonical_text(p) for p in _BOILERPLATE_PHRASES)
+
+
 _LETTER = re.compile(r"[^\W\d_]{2,}")
 _MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
 
@@ -89,7 +97,7 @@ def not_story_line(canon_line: str, raw_line: str = "") -> bool:
     words = len(_LETTER.findall(canon_line))
     if words < MIN_LINE_WORDS:
         return True
-    if canon_line.startswith(_BOILERPLATE_OPENINGS):
+    if canon_line.startswith(_boilerplate_openings()):
         return True
     return bool(raw_line) and words < TITLE_WORDS and not _TERMINAL.search(raw_line)
 

@@ -122,6 +122,53 @@ class DedupIndex:
         self._hash_vals = np.empty(0, dtype=np.uint64)
         self._hash_rows = np.empty(0, dtype=np.uint32)
         self._live = 0
+        # Keys ascending and unique (a base built in id order): key lookups use a binary search
+        # instead of scanning the key array.
+        self._keys_sorted = False
+        # A persisted base reads its band tables with pread rather than through the mapping.
+        self._band_file: BandFile | None = None
+
+    # Arrays a persisted base holds (``arrays``/``from_arrays``), in file order.
+    ARRAY_NAMES = (
+        "keys", "nfeat", "sig", "hash", "alive",
+        "band_vals", "band_rows", "hash_vals", "hash_rows",
+    )  # fmt: skip
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The index's tables, tail merged, trimmed to the rows used (for a persisted base)."""
+        self._merge_tail()
+        n = self._n
+        return {
+            "keys": self._keys[:n], "nfeat": self._nfeat[:n], "sig": self._sig[:n],
+            "hash": self._hash[:n], "alive": self._alive[:n],
+            "band_vals": self._band_vals, "band_rows": self._band_rows,
+            "hash_vals": self._hash_vals, "hash_rows": self._hash_rows,
+        }  # fmt: skip
+
+    @classmethod
+    def from_arrays(
+        cls, arrays: dict[str, np.ndarray], band_file: BandFile | None = None
+    ) -> DedupIndex:
+        """An index over ``arrays`` (as ``arrays()`` returned them) without copying them.
+
+        Meant for read-only memory-mapped arrays shared between processes: only the alive
+        flags (one byte per row) are copied, so ``remove`` works; ``add`` would copy every
+        table, which is why a persisted base is used under a ``LayeredIndex`` that adds to a
+        small delta instead.
+        """
+        index = cls()
+        keys = arrays["keys"]
+        n = len(keys)
+        index._keys, index._nfeat, index._sig = keys, arrays["nfeat"], arrays["sig"]
+        index._hash = arrays["hash"]
+        index._alive = np.array(arrays["alive"], dtype=bool)
+        index._band_vals, index._band_rows = arrays["band_vals"], arrays["band_rows"]
+        index._hash_vals, index._hash_rows = arrays["hash_vals"], arrays["hash_rows"]
+        index._n = index._sorted = n
+        index._live = int(index._alive.sum())
+        index._keys_sorted = bool(n < 2 or (keys[1:] > keys[:-1]).all())
+        index._band_file = band_file
+        return index
 
     # -- building ---------------------------------------------------------------------------
 
@@ -196,6 +243,7 @@ class DedupIndex:
         index._alive[n - 1 - last] = True
         index._n = n
         index._live = int(index._alive.sum())
+        index._keys_sorted = bool((keys[1:] > keys[:-1]).all())
         index._rebuild(np.concatenate(band_parts))
         return index
 
@@ -270,6 +318,8 @@ class DedupIndex:
         if self._n == len(self._keys):
             self._grow()
         i = self._n
+        if i and key <= self._keys[i - 1]:
+            self._keys_sorted = False
         self._keys[i] = key
         self._nfeat[i] = fp.n_features
         self._sig[i] = fp.low_bytes()
@@ -281,9 +331,20 @@ class DedupIndex:
         if self._n - self._sorted >= _MERGE_AT:
             self._merge_tail()
 
+    def _live_rows(self, wanted: np.ndarray) -> np.ndarray:
+        """Live rows (ascending) whose key is in ``wanted`` (int64)."""
+        keys = self._keys[: self._n]
+        if self._keys_sorted:
+            pos = np.searchsorted(keys, wanted)
+            hit = pos < len(keys)
+            rows = np.unique(pos[hit][keys[pos[hit]] == wanted[hit]])
+        else:
+            rows = np.flatnonzero(np.isin(keys, wanted))
+        return rows[self._alive[rows]]
+
     def remove(self, key: int) -> None:
         """Forget article ``key`` (no-op when absent)."""
-        rows = np.flatnonzero((self._keys[: self._n] == key) & self._alive[: self._n])
+        rows = self._live_rows(np.array([key], dtype=np.int64))
         if len(rows):
             self._alive[rows] = False
             self._live -= len(rows)
@@ -292,7 +353,9 @@ class DedupIndex:
         return self._live
 
     def __contains__(self, key: object) -> bool:
-        return bool(np.any((self._keys[: self._n] == key) & self._alive[: self._n]))
+        if not isinstance(key, int | np.integer):
+            return False
+        return len(self._live_rows(np.array([key], dtype=np.int64))) > 0
 
     def nbytes(self) -> int:
         """Bytes held by the index's arrays (for the memory-per-item benchmark)."""
@@ -320,7 +383,9 @@ class DedupIndex:
         parts = []
         # [v, v+1) per band in one searchsorted call each (same dtype: no copy of the table).
         bounds = np.stack([bands, bands + np.uint32(1)], axis=1)
-        for b in range(BANDS):
+        if self._band_file is not None:
+            parts = self._band_file.rows(bands)
+        for b in range(BANDS if self._band_file is None else 0):
             lo, hi = self._band_vals[b].searchsorted(bounds[b])
             if bands[b] == 0xFFFFFFFF:  # v+1 wrapped round to 0
                 hi = self._sorted
@@ -342,13 +407,20 @@ class DedupIndex:
         containment of ``fp``'s text is highest, if at least ``threshold``
         (``DEFAULT_THRESHOLD`` when ``None``); ties go to the earliest-added original.
         """
+        return self.exact(fp) or self.near(fp, threshold)
+
+    def exact(self, fp: Fingerprint) -> Match | None:
+        """The earliest live original with ``fp``'s content hash (the first step of ``query``)."""
         _check_version(fp)
         if self._live == 0 or fp.n_features == 0:
             return None
         row = self._exact(_hash64(fp.content_hash))
-        if row is not None:
-            return Match("exact", int(self._keys[row]), 1.0)
-        if fp.n_features < MIN_FEATURES:
+        return Match("exact", int(self._keys[row]), 1.0) if row is not None else None
+
+    def near(self, fp: Fingerprint, threshold: float | None = None) -> Match | None:
+        """The best near original at or above ``threshold`` (the second step of ``query``)."""
+        _check_version(fp)
+        if self._live == 0 or fp.n_features < max(1, MIN_FEATURES):
             return None
         threshold = DEFAULT_THRESHOLD if threshold is None else threshold
         rows = self._candidates(_bands(fp.full_minima()))
@@ -380,8 +452,7 @@ class DedupIndex:
         _check_version(fp)
         if not keys or self._live == 0 or fp.n_features == 0:
             return None
-        wanted = np.fromiter(keys, dtype=np.int64)
-        rows = np.flatnonzero(np.isin(self._keys[: self._n], wanted) & self._alive[: self._n])
+        rows = self._live_rows(np.fromiter(keys, dtype=np.int64))
         if direction == "old_in_new":
             rows = rows[self._nfeat[rows] >= MIN_FEATURES]
         elif fp.n_features < MIN_FEATURES:
@@ -415,3 +486,112 @@ def _check_version(fp: Fingerprint) -> None:
         raise ValueError(
             f"fingerprint version {fp.version!r} is not {FINGERPRINT_VERSION!r}: re-fingerprint"
         )
+
+
+class BandFile:
+    """The sorted band tables of a persisted base, searched with ``os.pread``.
+
+    A query's 32 binary searches touch pages all over 256 MB of band tables (at 1M rows). Read
+    through a memory mapping, each touched page joins the process's RSS, and page-cache folios
+    of up to 2 MB are mapped whole: one query mapped ~120 MB. Read with ``pread``, the same
+    pages stay in the page cache (shared, reclaimable) and the process holds only a
+    directory of every ``BLOCK``-th value per band (about 1 KB per band at 1M rows).
+    """
+
+    BLOCK = 4096
+
+    def __init__(self, fd: int, vals_at: int, rows_at: int, n: int) -> None:
+        self.fd, self.vals_at, self.rows_at, self.n = fd, vals_at, rows_at, n
+        self.dir = np.empty((BANDS, (n + self.BLOCK - 1) // self.BLOCK), dtype=np.uint32)
+        for b in range(BANDS):
+            for k in range(self.dir.shape[1]):
+                self.dir[b, k] = self._read(self.vals_at, b, k * self.BLOCK, 1)[0]
+
+    def _read(self, at: int, band: int, start: int, count: int) -> np.ndarray:
+        raw = os.pread(self.fd, 4 * count, at + 4 * (band * self.n + start))
+        return np.frombuffer(raw, dtype=np.uint32)
+
+    def _first_at_least(self, band: int, value: int) -> int:
+        """Position of the first band value >= ``value`` (``n`` when none)."""
+        k = int(np.searchsorted(self.dir[band], np.uint32(value), side="left")) - 1
+        if k < 0:
+            return 0
+        start = k * self.BLOCK
+        block = self._read(self.vals_at, band, start, min(self.BLOCK, self.n - start))
+        return start + int(np.searchsorted(block, np.uint32(value), side="left"))
+
+    def rows(self, bands: np.ndarray) -> list[np.ndarray]:
+        """Per band, the rows whose band value equals ``bands[b]`` (empty ones left out)."""
+        parts = []
+        for b in range(BANDS):
+            value = int(bands[b])
+            lo = self._first_at_least(b, value)
+            hi = self.n if value == 0xFFFFFFFF else self._first_at_least(b, value + 1)
+            if hi > lo:
+                parts.append(self._read(self.rows_at, b, lo, hi - lo))
+        return parts
+
+
+class LayeredIndex:
+    """A persisted, read-only ``base`` (memory-mapped, shared by every process through the page
+    cache) and a small in-memory ``delta`` for rows stored after the base was written.
+
+    It answers exactly as one ``DedupIndex`` holding the base's rows and then the delta's, in
+    that order: an exact match is looked up in the base first; a near match from the delta
+    wins only with a strictly higher score, since on a tie the earlier row (the base's) wins.
+    ``add`` goes to the delta (after removing the key from both), so the base is never copied.
+    """
+
+    def __init__(self, base: DedupIndex, delta: DedupIndex | None = None) -> None:
+        self.base = base
+        self.delta = delta if delta is not None else DedupIndex()
+
+    def add(self, key: int, fp: Fingerprint) -> None:
+        """Add (or replace) the fingerprint of article ``key``."""
+        self.base.remove(key)
+        self.delta.add(key, fp)
+
+    def remove(self, key: int) -> None:
+        """Forget article ``key`` (no-op when absent)."""
+        self.base.remove(key)
+        self.delta.remove(key)
+
+    def __len__(self) -> int:
+        return len(self.base) + len(self.delta)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.delta or key in self.base
+
+    def nbytes(self) -> int:
+        """Bytes of the delta's arrays and of the base's (mapped, shared) ones."""
+        return self.base.nbytes() + self.delta.nbytes()
+
+    def query(self, fp: Fingerprint, threshold: float | None = None) -> Match | None:
+        """As ``DedupIndex.query`` over the base's rows followed by the delta's."""
+        exact = self.base.exact(fp) or self.delta.exact(fp)
+        if exact is not None:
+            return exact
+        return _earlier_wins(self.base.near(fp, threshold), self.delta.near(fp, threshold))
+
+    def compare(
+        self,
+        fp: Fingerprint,
+        keys: set[int],
+        direction: Literal["new_in_old", "old_in_new"] = "new_in_old",
+        threshold: float | None = None,
+    ) -> Match | None:
+        """As ``DedupIndex.compare`` over the base's rows followed by the delta's."""
+        return _earlier_wins(
+            self.base.compare(fp, keys, direction, threshold),
+            self.delta.compare(fp, keys, direction, threshold),
+        )
+
+    def scores(self, fp: Fingerprint) -> dict[int, float]:
+        """As ``DedupIndex.scores``; a key in both layers keeps the delta's (live) row."""
+        return {**self.base.scores(fp), **self.delta.scores(fp)}
+
+
+def _earlier_wins(first: Match | None, later: Match | None) -> Match | None:
+    if later is not None and (first is None or later.score > first.score):
+        return later
+    return first
