@@ -105,7 +105,7 @@ def _store(path: str) -> dict[str, Any]:
     "outlets",
     [
         pytest.param(["irna", "mehr"], id="two-outlets"),
-        pytest.param([], id="every-outlet", marks=pytest.mark.slow),
+        pytest.param([], id="every-outlet", marks=[pytest.mark.slow, pytest.mark.long]),
     ],
 )
 def test_crawl_with_workers_gives_the_serial_verdicts(

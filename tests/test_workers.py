@@ -427,6 +427,7 @@ def test_killed_worker_short(worker_pg: str, queue_url: str) -> None:
     kill_test(["mehr", "tasnim", "irna"], worker_pg, queue_url)
 
 
+@pytest.mark.long
 @pytest.mark.slow
 @pytest.mark.postgres
 @pytest.mark.redis
