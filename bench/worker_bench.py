@@ -34,6 +34,22 @@ REDIS = "redis://127.0.0.1:6379/0"
 ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 
 
+def worker_command(db: str, mirror: str, name: str) -> list[str]:
+    """``monitor worker`` on ``db`` crawling the simulator at ``mirror`` (bench and tests)."""
+    return [
+        sys.executable,
+        "-m",
+        "monitor",
+        "worker",
+        "--db",
+        db,
+        "--mirror",
+        mirror,
+        "--name",
+        name,
+    ]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -65,18 +81,7 @@ def one_round(workers: int, mirror: str, outlets: list[str]) -> dict[str, float]
             logs.append(log)
             procs.append(
                 subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "monitor",
-                        "worker",
-                        "--db",
-                        db,
-                        "--mirror",
-                        mirror,
-                        "--name",
-                        f"w{i}",
-                    ],
+                    worker_command(db, mirror, f"w{i}"),
                     cwd=ROOT,
                     env=env,
                     stdout=subprocess.DEVNULL,

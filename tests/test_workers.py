@@ -23,6 +23,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
+from bench.worker_bench import worker_command
 from monitor.dedup import fingerprint, fingerprint_input
 from monitor.distributed import QueueConfig
 from monitor.judge import Judge
@@ -49,25 +50,9 @@ def _redis() -> Any:
 
 
 @pytest.fixture
-def worker_pg() -> Iterator[str]:
-    """A fresh PostgreSQL database named with this helper's prefix, dropped afterwards."""
-    psycopg = pytest.importorskip("psycopg")
-    name = f"worker_test_{uuid.uuid4().hex[:10]}"
-    admin = "postgresql://postgres@127.0.0.1:5432/test"
-    try:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError:
-        pytest.skip("no PostgreSQL at 127.0.0.1:5432")
-    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    from storage.db import _READY
-
-    for url, engine in list(_READY.items()):
-        if name in url:
-            engine.dispose()
-            del _READY[url]
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def worker_pg(pg_url: str) -> str:
+    """The shared store of the workers: a new PostgreSQL database, dropped afterwards."""
+    return pg_url
 
 
 @pytest.fixture
@@ -278,18 +263,7 @@ def test_daemon_with_a_queue_enqueues_instead_of_crawling(worker_pg: str, queue_
 def _workers(n: int, db: str, mirror: str, queue: str) -> list[subprocess.Popen[bytes]]:
     return [
         subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "monitor",
-                "worker",
-                "--db",
-                db,
-                "--mirror",
-                mirror,
-                "--name",
-                f"w{i}",
-            ],
+            worker_command(db, mirror, f"w{i}"),
             cwd=ROOT,
             env={**os.environ, "MONITOR_QUEUE": queue, "PYTHONUNBUFFERED": "1"},
             stdout=subprocess.DEVNULL,
