@@ -29,9 +29,8 @@ from tests.store_helpers import add_story
 TITLE = "گفت‌وگوی وزیران خارجه ایران و روسیه در مسکو"
 
 
-@pytest.fixture
-def read_only_url(tmp_path: Path) -> Iterator[str]:
-    folder = tmp_path / "store"
+def store_with_a_story(folder: Path) -> Path:
+    """A new store in a new ``folder`` holding one story besides the seeds; its writer gone."""
     folder.mkdir()
     path = folder / "monitor.db"
     engine = open_store(f"sqlite:///{path}")
@@ -39,6 +38,13 @@ def read_only_url(tmp_path: Path) -> Iterator[str]:
         add_story(session, TITLE, "وزیران خارجه ایران و روسیه درباره همکاری‌های منطقه‌ای گفتند.")
         session.commit()
     engine.dispose()
+    return path
+
+
+@pytest.fixture
+def read_only_url(tmp_path: Path) -> Iterator[str]:
+    folder = tmp_path / "store"
+    path = store_with_a_story(folder)
     for f in folder.iterdir():
         f.chmod(0o444)
     folder.chmod(0o555)
@@ -148,13 +154,7 @@ def test_an_unprivileged_reader_of_a_closed_store_in_a_read_only_folder(shared_d
     """A WAL store whose writer has gone (no -wal/-shm) in a folder the reader cannot write:
     SQLite cannot create the -shm there, and `status` and `query` must still answer."""
     folder = shared_dir / "store"
-    folder.mkdir()
-    path = folder / "monitor.db"
-    engine = open_store(f"sqlite:///{path}")
-    with Session(engine) as session:
-        add_story(session, TITLE, "وزیران خارجه ایران و روسیه درباره همکاری‌های منطقه‌ای گفتند.")
-        session.commit()
-    engine.dispose()
+    path = store_with_a_story(folder)
     assert sorted(p.name for p in folder.iterdir()) == ["monitor.db"]
     (folder / "monitor.db.lock").write_text("")  # left by the daemon that once ran here
     for f in folder.iterdir():
