@@ -215,6 +215,7 @@ def run_row(r: CrawlRun) -> dict[str, Any]:
         "outlet": r.outlet,
         "status": r.status,
         "trigger": r.trigger,
+        "worker": r.worker,  # the `monitor worker` that ran a queued crawl; None otherwise
         "started_at": r.started_at,
         "finished_at": r.finished_at,
         **{name: getattr(r, name) for name in (*RUN_COUNTS[:6], "revised", "failed")},

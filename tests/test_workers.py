@@ -9,6 +9,7 @@ worker's outlet crawled again (to the end) by another worker. Redis keys live un
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -31,6 +32,7 @@ from monitor.recording import reconcile_new
 from storage.db import connect
 from storage.models import Article, CrawlRun, JudgedPage, SeenUrl, Sighting
 from storage.writes import ArticleData, mark_seen, upsert_article
+from tests.conftest import run_monitor
 from tests.test_end_to_end import canonical, manifest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -357,6 +359,11 @@ def kill_test(outlets: list[str], db: str, queue: str) -> None:
         assert all(w is not None for _o, w, _st in runs)
         assert len({w for _o, w, _st in runs}) >= 2, "the work was shared"
         _assert_stories(s, set(outlets))
+    # `monitor runs` says which worker ran each crawl.
+    listed = json.loads(run_monitor("runs", "--db", db, "-f", "json").stdout)
+    assert sorted((r["outlet"], r["worker"]) for r in listed) == sorted((o, w) for o, w, _ in runs)
+    table = run_monitor("runs", "--db", db).stdout
+    assert "worker" in table and victim_name in table
 
 
 def _assert_stories(s: Session, outlets: set[str]) -> None:

@@ -455,7 +455,9 @@ def runs(
         return
     with Session(store(db)) as session:
         rows = [run_row(r) for r in list_runs(session, outlet, limit)]
-    cols = ["id", "outlet", "status", "started_at", *RUN_COUNTS]
+    # Which worker ran a crawl matters only where workers share the work.
+    who = ["worker"] if any(r["worker"] for r in rows) else []
+    cols = ["id", "outlet", "status", *who, "started_at", *RUN_COUNTS]
     render.emit(rows, fmt, title="Crawl runs", table_columns=cols)
 
 
