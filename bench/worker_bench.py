@@ -34,20 +34,10 @@ REDIS = "redis://127.0.0.1:6379/0"
 ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 
 
-def worker_command(db: str, mirror: str, name: str) -> list[str]:
+def worker_command(db: str, mirror: str, name: str, log_file: str | None = None) -> list[str]:
     """``monitor worker`` on ``db`` crawling the simulator at ``mirror`` (bench and tests)."""
-    return [
-        sys.executable,
-        "-m",
-        "monitor",
-        "worker",
-        "--db",
-        db,
-        "--mirror",
-        mirror,
-        "--name",
-        name,
-    ]
+    command = [sys.executable, "-m", "monitor", "worker", "--db", db, "--mirror", mirror]
+    return [*command, "--name", name, *(["--log-file", log_file] if log_file else [])]
 
 
 def free_port() -> int:

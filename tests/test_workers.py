@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -262,10 +263,12 @@ def test_daemon_with_a_queue_enqueues_instead_of_crawling(worker_pg: str, queue_
 # ------------------------------------------------------------------ the kill test
 
 
-def _workers(n: int, db: str, mirror: str, queue: str) -> list[subprocess.Popen[bytes]]:
+def _workers(
+    n: int, db: str, mirror: str, queue: str, logs: Path | None = None
+) -> list[subprocess.Popen[bytes]]:
     return [
         subprocess.Popen(
-            worker_command(db, mirror, f"w{i}"),
+            worker_command(db, mirror, f"w{i}", str(logs / f"w{i}.log") if logs else None),
             cwd=ROOT,
             env={**os.environ, "MONITOR_QUEUE": queue, "PYTHONUNBUFFERED": "1"},
             stdout=subprocess.DEVNULL,
@@ -285,7 +288,7 @@ def _wait(what: str, check: Any, timeout: float) -> Any:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def kill_test(outlets: list[str], db: str, queue: str) -> None:
+def kill_test(outlets: list[str], db: str, queue: str, logs: Path | None = None) -> None:
     from monitor.simulator import Simulator
     from monitor.store import open_store
 
@@ -294,7 +297,7 @@ def kill_test(outlets: list[str], db: str, queue: str) -> None:
     open_store(db)  # migrate and seed before the workers
     sql = create_engine(db.replace("postgresql://", "postgresql+psycopg://"))
     with Simulator(port=0) as sim:
-        workers = _workers(3, db, sim.url, queue)
+        workers = _workers(3, db, sim.url, queue, logs)
         try:
             subprocess.run(
                 [sys.executable, "-m", "monitor", "enqueue", *outlets],
@@ -403,9 +406,15 @@ def _assert_stories(s: Session, outlets: set[str]) -> None:
 
 @pytest.mark.postgres
 @pytest.mark.redis
-def test_killed_worker_short(worker_pg: str, queue_url: str) -> None:
+def test_killed_worker_short(worker_pg: str, queue_url: str, tmp_path: Path) -> None:
     """Three workers, three outlets whose stories overlap; one worker killed mid-crawl."""
-    kill_test(["mehr", "tasnim", "irna"], worker_pg, queue_url)
+    kill_test(["mehr", "tasnim", "irna"], worker_pg, queue_url, tmp_path)
+    # Each worker's --log-file holds its crawls, one timestamped line each.
+    lines = "".join(p.read_text(encoding="utf-8") for p in sorted(tmp_path.glob("w*.log")))
+    started = re.findall(
+        r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ INFO .*crawl of (\w+) started", lines, re.M
+    )
+    assert set(started) == {"mehr", "tasnim", "irna"}, lines[-2000:]
 
 
 @pytest.mark.long

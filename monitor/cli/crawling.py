@@ -249,6 +249,7 @@ def worker(
         float,
         typer.Option(min=0.0, max=86400.0, help="Seconds running crawls get on SIGTERM."),
     ] = 30.0,
+    log_file: Annotated[str | None, typer.Option(help="Also log to this rotating file.")] = None,
 ) -> None:
     """Crawl outlets taken from the queue until SIGTERM; run any number, on any machine.
 
@@ -259,7 +260,7 @@ def worker(
 
     if not queue:
         raise UserError("monitor worker needs --queue or MONITOR_QUEUE (a redis:// URL)")
-    setup_logging(None)
+    setup_logging(log_file)
     code = run_worker(
         queue=queue,
         db=db_url(db),
