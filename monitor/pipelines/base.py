@@ -6,6 +6,7 @@ the same database, so outlets crawled side by side in one ``monitor crawl`` dedu
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Self
@@ -25,17 +26,21 @@ from storage.db import default_db_url
 from storage.writes import mark_seen
 
 _JUDGES: dict[tuple[object, ...], Judge] = {}
+# A Judge may be loading in a background thread (``JudgePipeline.open_spider``) while the
+# reactor thread asks for it: one builds it, the other waits for that one.
+_JUDGES_LOCK = threading.Lock()
 
 
 def judge_for(
     engine: Engine, db_url: str, outlets_file: str | None, terms: str | None, **model: object
 ) -> Judge:
     key = (db_url, outlets_file, terms, *sorted(model.items()))
-    if key not in _JUDGES:
-        from monitor.outlets import load_outlets
+    with _JUDGES_LOCK:
+        if key not in _JUDGES:
+            from monitor.outlets import load_outlets
 
-        _JUDGES[key] = Judge(engine, load_outlets(outlets_file), terms, **model)  # type: ignore[arg-type]
-    return _JUDGES[key]
+            _JUDGES[key] = Judge(engine, load_outlets(outlets_file), terms, **model)  # type: ignore[arg-type]
+        return _JUDGES[key]
 
 
 def _overridden(settings: BaseSettings, name: str) -> object | None:

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+
 from monitor.items import PageItem
 from monitor.pipelines.base import Stage
 from monitor.verdict import judge_page
 
+log = logging.getLogger(__name__)
+
 
 class JudgePipeline(Stage):
     def open_spider(self) -> None:
-        self.judge  # noqa: B018  (load the index before the first page, not during it)
+        """Start loading the Judge (hazm, the relevance model, the near-duplicate index: a
+        second or more) in a background thread, so the first feeds and sitemaps are already
+        being fetched meanwhile; the first page waits for it if it comes sooner. A load that
+        fails here is tried again, and fails with its error, on that first page."""
+        threading.Thread(target=self._preload, name="judge-preload", daemon=True).start()
+
+    def _preload(self) -> None:
+        try:
+            self.judge  # noqa: B018
+        except Exception as exc:  # the first page's own attempt reports it
+            log.debug("loading the judge ahead failed: %s", exc)
 
     def process_item(self, item: PageItem) -> PageItem:
         self.stats.inc_value("monitor/pages")
