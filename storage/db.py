@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import sqlite3
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -193,6 +194,7 @@ def migrate(engine: Engine) -> None:
 
 
 _READY: dict[str, Engine] = {}
+_CONNECTING = threading.Lock()
 
 
 def connect(url: str | None = None) -> Engine:
@@ -201,16 +203,20 @@ def connect(url: str | None = None) -> Engine:
     url = url or default_db_url()
     if url in _READY:
         return _READY[url]
-    engine = make_engine(url)
-    try:
-        migrate(engine)
-    except StoreError:
-        raise
-    except Exception as exc:
-        raise StoreError(f"cannot open database {engine.url!r}: {exc}".splitlines()[0]) from exc
-    close_dead_runs(engine)
-    _READY[url] = engine
-    return engine
+    with _CONNECTING:  # a crawl's Judge loads in a thread: one migration per store, not two
+        if url in _READY:
+            return _READY[url]
+        engine = make_engine(url)
+        try:
+            migrate(engine)
+        except StoreError:
+            raise
+        except Exception as exc:
+            msg = f"cannot open database {engine.url!r}: {exc}".splitlines()[0]
+            raise StoreError(msg) from exc
+        close_dead_runs(engine)
+        _READY[url] = engine
+        return engine
 
 
 def _pid_gone(pid: int | None) -> bool:
