@@ -3,6 +3,7 @@
     python -m bench.relevance_eval            # the tables
     python -m bench.relevance_eval --misses   # also every held-out miss with its reasons
     python -m bench.relevance_eval --per-outlet  # only the training part: leave one outlet out
+    python -m bench.relevance_eval --long     # held-out items inside long Iran-only articles
 
 Splits (bench/relevance_dataset.py; unsure items dropped from every figure):
 - date: the shipped model (trained on items before 2026-07-08) scored on items from then on;
@@ -151,6 +152,54 @@ def per_outlet() -> None:
     print_table("training part only: trained without one outlet, scored on it", rows)
 
 
+def long_articles() -> None:
+    """Each held-out item embedded in a long web article of Iran-only sentences.
+
+    The held-out part is all Telegram posts, while agency web articles are long and may give
+    the relationship one paragraph. The filler sentences come from the training part's Fars
+    articles labelled iran-only or ordinary (no Russia in them); each item gets 18 of them, in
+    an order fixed by a checksum of its id, with the item's own text first or in the middle.
+    Scored with the focus step (monitor/relevance.py ``_focus``) and without it.
+    """
+    import re
+    import zlib
+    from dataclasses import replace
+
+    import monitor.relevance as relevance
+
+    train, held = split_by_date()
+    filler = [
+        s
+        for it in train
+        if it.kind in ("iran-only", "ordinary") and it.family == "web"
+        for s in re.split(r"(?<=[.!؟])\s+|\n", it.text)
+        if 40 < len(s) < 300
+    ]
+    model = RelevanceModel.load()
+
+    def embedded(where: str) -> list[LabelledItem]:
+        out = []
+        for it in held:
+            start = zlib.crc32(it.id.encode()) % (len(filler) - 18)
+            before, after = filler[start : start + 6], filler[start + 6 : start + 18]
+            parts = [*before, it.text, *after] if where == "middle" else [it.text, *before, *after]
+            out.append(replace(it, text="\n".join(parts)))
+        return out
+
+    rows = []
+    for focus_after in (10**6, relevance.FOCUS_AFTER):
+        saved, relevance.FOCUS_AFTER = relevance.FOCUS_AFTER, focus_after
+        try:
+            name = "with focus" if focus_after < 10**6 else "without focus"
+            rows.append((f"as is, {name}", evaluate(model_judge(model), held)))
+            for where in ("first", "middle"):
+                items = embedded(where)
+                rows.append((f"long, {where}, {name}", evaluate(model_judge(model), items)))
+        finally:
+            relevance.FOCUS_AFTER = saved
+    print_table(f"held-out items inside 18 Iran-only sentences ({len(filler)} to draw from)", rows)
+
+
 def _row(name: str, r: Report) -> str:
     kinds = "  ".join(f"{r.fp_rate(k):5.1%}" for k in NEGATIVE_KINDS)
     return f"{name:<22} {r.precision:6.3f} {r.recall:6.3f} {r.tp:4d} {r.fp:4d} {r.fn:4d}   {kinds}"
@@ -181,9 +230,15 @@ def main() -> None:
     parser.add_argument(
         "--per-outlet", action="store_true", help="leave-one-outlet-out on the training part only"
     )
+    parser.add_argument(
+        "--long", action="store_true", help="held-out items inside long Iran-only articles"
+    )
     args = parser.parse_args()
     if reason := shared_missing():
         sys.exit(f"cannot evaluate: {reason}")
+    if args.long:
+        long_articles()
+        return
     if args.per_outlet:
         per_outlet()
         return

@@ -191,3 +191,50 @@ def test_terms_file_can_carry_its_threshold(tmp_path: Path) -> None:
     verdict = strict.score("دیدار عراقچی و لاوروف", "")
     assert not verdict.relevant and verdict.borderline
     assert RelevanceModel.load(terms, threshold=0.4, band=0.1).threshold == 0.4
+
+
+# A long agency article about Iran's nuclear file (project-written filler): Russia's stance is
+# one paragraph in the middle. Judged whole, the twenty Iran-only sentences drown it.
+_FILLER = [
+    "سازمان انرژی اتمی ایران امروز گزارش تازه‌ای درباره فعالیت‌های هسته‌ای منتشر کرد",
+    "در این گزارش به روند ساخت واحدهای جدید و آموزش نیروهای متخصص اشاره شده است",
+    "سخنگوی دولت در نشست خبری هفتگی به پرسش‌های خبرنگاران درباره بودجه پاسخ داد",
+    "نمایندگان مجلس در جلسه علنی امروز طرح ساماندهی بازار مسکن را بررسی کردند",
+    "قیمت ارز در بازار آزاد تهران امروز اندکی کاهش یافت",
+    "وزیر نیرو از آغاز طرح‌های تازه آبرسانی در استان‌های جنوبی خبر داد",
+    "این طرح‌ها تا پایان سال به بهره‌برداری می‌رسند و هزاران خانوار را پوشش می‌دهند",
+    "رئیس سازمان برنامه و بودجه گفت اعتبارات عمرانی به موقع پرداخت خواهد شد",
+    "در ادامه این گزارش به وضعیت صادرات غیرنفتی کشور در شش ماه نخست سال پرداخته شده است",
+    "کارشناسان می‌گویند تورم ماهانه در ماه‌های اخیر روند نزولی داشته است",
+    "استاندار تهران از اجرای طرح کاهش آلودگی هوا در پایتخت خبر داد",
+    "برگزاری نمایشگاه بین‌المللی کتاب تهران به اردیبهشت سال آینده موکول شد",
+]
+
+
+def _long_article(paragraph: str) -> tuple[str, str]:
+    title = "گزارش تازه سازمان انرژی اتمی درباره برنامه هسته‌ای ایران"
+    return title, "\n".join([*_FILLER[:6], paragraph, *_FILLER[6:]])
+
+
+def test_long_article_is_judged_on_the_paragraph_about_russia(model: RelevanceModel) -> None:
+    title, text = _long_article(
+        "سخنگوی وزارت خارجه روسیه گفت مسکو بازگشت تحریم‌های شورای امنیت علیه ایران را"
+        " فاقد مبنای حقوقی می‌داند و با آن مخالفت خواهد کرد"
+    )
+    verdict = model.score(title, text)
+    assert verdict.relevant, verdict.reasons
+    assert any(r.startswith("judged on its focus: 3 of 13 body sentences") for r in verdict.reasons)
+    # The focus is what found it: the article's own words, without the paragraph, are not.
+    assert not model.score(*_long_article(_FILLER[0])).relevant
+
+
+def test_focus_does_not_pass_a_long_article_that_only_lists_russia(model: RelevanceModel) -> None:
+    title, text = _long_article(
+        "بر اساس این گزارش قیمت جهانی گندم در بازارهای آمریکا، روسیه، چین و هند افزایش یافت"
+    )
+    assert not model.score(title, text).relevant
+
+
+def test_short_items_are_never_judged_on_a_focus(model: RelevanceModel) -> None:
+    verdict = model.score("لاوروف و عراقچی در مسکو دیدار کردند", "لاوروف و عراقچی دیدار کردند.")
+    assert not any(r.startswith("judged on its focus") for r in verdict.reasons)
