@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -187,10 +188,37 @@ def migrate(engine: Engine) -> None:
     from alembic import command
 
     cfg = _alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    runner = _transactional_ddl(engine) if engine.dialect.name == "sqlite" else engine
+    try:
+        with runner.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    finally:
+        if runner is not engine:
+            runner.dispose()
     log.info("database migrated to %s", head_revision())
+
+
+def _transactional_ddl(engine: Engine) -> Engine:
+    """A one-off engine on the same SQLite file whose transactions include DDL.
+
+    Why: Python's sqlite3 module opens a transaction only before INSERT/UPDATE/DELETE, so
+    CREATE TABLE runs in autocommit. A process killed halfway through the first migration (a
+    crawl killed a second after it started on a new store) left some tables and no
+    ``alembic_version`` row, and every later start failed with "table … already exists". Here
+    the driver's own handling is off and every transaction starts with ``BEGIN IMMEDIATE``:
+    the whole upgrade commits or none of it does, and a second process migrating the same new
+    store waits for the first and then finds nothing left to do.
+    """
+    runner = create_engine(
+        engine.url,
+        connect_args={"timeout": 30, "isolation_level": None},
+        json_serializer=_readable_json,
+        poolclass=NullPool,
+    )
+    event.listen(runner, "connect", _sqlite_pragmas)
+    event.listen(runner, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+    return runner
 
 
 _READY: dict[str, Engine] = {}
