@@ -49,7 +49,7 @@ def read_page(source: str, mirror: str | None = None) -> tuple[bytes, str | None
     real URL, exactly as the crawler does it.
     """
     if source.startswith(("http://", "https://")):
-        from monitor.middlewares.mirror import mirrored_url
+        from monitor.mirror import mirrored_url
 
         fetch = mirrored_url(mirror, source) if mirror else source
         req = urllib.request.Request(quote_iri(fetch), headers={"User-Agent": USER_AGENT})

@@ -14,10 +14,12 @@ re-fingerprint rather than silent misses.
 from __future__ import annotations
 
 import html
+import json
 import re
 import unicodedata
 from functools import lru_cache
 from importlib.metadata import version as _pkg_version
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -27,7 +29,8 @@ if TYPE_CHECKING:
 # canon-2: HTML entities decoded first; soft hyphen dropped as a zero-width character.
 RULES_VERSION = "canon-2"
 # hazm's release is part of the version, so upgrading hazm also re-fingerprints.
-NORMALIZER_VERSION = f"{RULES_VERSION}+hazm-{_pkg_version('hazm')}"
+HAZM_VERSION = _pkg_version("hazm")
+NORMALIZER_VERSION = f"{RULES_VERSION}+hazm-{HAZM_VERSION}"
 
 # Digits of every script to ASCII: Persian (U+06F0–9) and Arabic-Indic (U+0660–9).
 PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
@@ -83,27 +86,67 @@ def _hazm() -> Normalizer:
     )
 
 
+# hazm's steps in the configuration of ``_hazm``, as data: the translation table and the
+# patterns, with the hazm release they were read from (``python -m monitor.normalize`` writes
+# it; tests/test_normalize.py checks it equals what the installed hazm builds).
+HAZM_STEPS_FILE = Path(__file__).with_name("data") / "hazm_steps.json"
+
+
 class _HazmSteps:
     """hazm's ``Normalizer.normalize`` in the configuration above, with its tables built once.
 
     hazm rebuilds its 400-entry translation table on every ``normalize`` call and passes
     pattern strings to ``re.sub`` one at a time; on short lines that set-up is most of the
     cost (a profile of a crawl put 18% of its CPU there). The steps, their order and their data
-    are hazm's own (read from the instance, so a hazm upgrade carries over), only prepared once;
-    tests compare the output with ``Normalizer.normalize`` itself.
+    are hazm's own, only prepared once; tests compare the output with ``Normalizer.normalize``
+    itself.
+
+    Importing hazm at all costs seconds: its package ``__init__`` imports its taggers, which
+    import scikit-learn, SciPy, NLTK and gensim, none of which the normalizer uses. So the
+    steps are read from ``HAZM_STEPS_FILE`` when it was written from the installed hazm
+    release, and from a ``Normalizer`` instance (importing hazm) otherwise: a hazm upgrade
+    falls back to hazm itself until the file is rewritten, never to stale data.
     """
 
-    def __init__(self, normalizer: Normalizer) -> None:
+    def __init__(self, table: dict[int, str], patterns: list[tuple[str, str]]) -> None:
+        self.table = table
+        self.pattern_strings = patterns
+        self.patterns = [(re.compile(pattern), repl) for pattern, repl in patterns]
+
+    @classmethod
+    def from_normalizer(cls, normalizer: Normalizer) -> _HazmSteps:
         from hazm.utils import maketrans
 
-        self.table = maketrans(normalizer.translation_src, normalizer.translation_dst)
         # normalize()'s order: diacritics, unicode replacements, special characters.
         patterns = [
             *normalizer.diacritics_patterns,
             *normalizer.replacements,
             *normalizer.specials_chars_patterns,
         ]
-        self.patterns = [(re.compile(pattern), repl) for pattern, repl in patterns]
+        table = maketrans(normalizer.translation_src, normalizer.translation_dst)
+        return cls(table, [(pattern, repl) for pattern, repl in patterns])
+
+    @classmethod
+    def from_file(cls, path: Path) -> _HazmSteps | None:
+        """The steps saved in ``path``, or None when it is missing, unreadable or was written
+        from another hazm release than the installed one."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("hazm") != HAZM_VERSION:
+                return None
+            table = {int(k): v for k, v in data["table"].items()}
+            patterns = [(pattern, repl) for pattern, repl in data["patterns"]]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+        return cls(table, patterns)
+
+    def to_json(self) -> str:
+        data = {
+            "hazm": HAZM_VERSION,
+            "table": {str(k): v for k, v in sorted(self.table.items())},
+            "patterns": [list(p) for p in self.pattern_strings],
+        }
+        return json.dumps(data, indent=1) + "\n"
 
     def normalize(self, text: str) -> str:
         text = text.translate(self.table)
@@ -114,7 +157,7 @@ class _HazmSteps:
 
 @lru_cache(maxsize=1)
 def _hazm_steps() -> _HazmSteps:
-    return _HazmSteps(_hazm())
+    return _HazmSteps.from_file(HAZM_STEPS_FILE) or _HazmSteps.from_normalizer(_hazm())
 
 
 def hazm_normalize(text: str) -> str:
@@ -190,3 +233,8 @@ def display_text(text: str, *, persian_letters: bool = True) -> str:
     text = re.sub(r"[ \t\u00a0]+", " ", text)
     lines = [line.strip() for line in text.splitlines()]
     return "\n".join(line for line in lines if line)
+
+
+if __name__ == "__main__":  # python -m monitor.normalize: rewrite HAZM_STEPS_FILE from hazm
+    HAZM_STEPS_FILE.write_text(_HazmSteps.from_normalizer(_hazm()).to_json(), encoding="utf-8")
+    print(f"wrote {HAZM_STEPS_FILE} from hazm {HAZM_VERSION}")

@@ -9,7 +9,8 @@ sighting of that story whatever the relevance model says of the copy (a wire cop
 trimmed lead can score lower than its original), and analysts want every place it appeared.
 
 Outcomes other than ``new`` are raised by the pipeline as ``DropItem`` subclasses carrying their
-stats key, so Scrapy's own accounting and ours agree.
+stats key (``monitor.pipelines.drops``), so Scrapy's own accounting and ours agree. This module
+does not import Scrapy: ``monitor check`` judges pages without it.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
-
-from scrapy.exceptions import DropItem
 
 from monitor.dedup import Match
 from storage import reads
@@ -63,46 +62,6 @@ class Verdict:
     relevant: bool = False  # the relevance verdict (the model's, or the analyst's label)
     notes: list[str] = field(default_factory=list)
 
-
-class PageDropped(DropItem):
-    """A page the pipeline does not store as a new article; ``stat`` is its counter."""
-
-    stat = "monitor/dropped"
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class NotExtracted(PageDropped):
-    stat = "monitor/not_extracted"
-
-
-class Duplicate(PageDropped):
-    stat = "monitor/duplicate"
-
-
-class Irrelevant(PageDropped):
-    stat = "monitor/irrelevant"
-
-
-class Borderline(PageDropped):
-    stat = "monitor/borderline"
-
-
-class Failed(PageDropped):
-    """An unexpected error in a stage (a locked database, an integrity error)."""
-
-    stat = "monitor/failed"
-
-
-DROPS: dict[Outcome, type[PageDropped]] = {
-    Outcome.NOT_EXTRACTED: NotExtracted,
-    Outcome.DUPLICATE: Duplicate,
-    Outcome.IRRELEVANT: Irrelevant,
-    Outcome.BORDERLINE: Borderline,
-    Outcome.FAILED: Failed,
-}
 
 PERSIAN = "fa"
 

@@ -12,8 +12,8 @@ from scrapy.utils.test import get_crawler
 
 from monitor.extensions.runlog import run_status
 from monitor.middlewares.known import KnownArticlesMiddleware, Seen
-from monitor.middlewares.mirror import mirrored_url
 from monitor.middlewares.retry_after import retry_after_seconds
+from monitor.mirror import mirrored_url
 from spiders.loader import OutletSpiderLoader
 from spiders.outlet import feed_entries, parse_when, readable_url
 

@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 
 from monitor.checking import quote_iri
 from monitor.items import PageItem
+from monitor.pipelines.drops import Duplicate, Failed, Irrelevant, NotExtracted
 from monitor.pipelines.judging import JudgePipeline
 from monitor.pipelines.record import RecordPipeline
 from monitor.store import open_store
-from monitor.verdict import Duplicate, Failed, Irrelevant, NotExtracted, Outcome, judge_page
+from monitor.verdict import Outcome, judge_page
 from storage.models import Article, JudgedPage, SeenUrl, Sighting
 from storage.writes import unpack_fields
 
@@ -114,7 +115,7 @@ def test_a_page_with_no_article_is_not_extracted_and_its_reason_recorded(db_url)
 
 def new_story(simulator) -> tuple[str, str, bytes]:
     """A page the simulator serves as a new Iran–Russia story: (outlet, canonical URL, bytes)."""
-    from monitor.middlewares.mirror import mirrored_url
+    from monitor.mirror import mirrored_url
     from monitor.outlets import load_outlets
 
     outlets = load_outlets()
@@ -198,6 +199,34 @@ def test_check_gives_the_crawls_verdict(db_url, simulator, tmp_path):
     with Session(open_store(db_url)) as s:
         stored = s.scalar(select(Article).where(Article.canonical_url == url))
         assert stored is not None and stored.relevance_reasons == item.verdict.relevance.reasons
+
+
+def test_check_imports_neither_scrapy_nor_hazms_taggers(db_url, simulator):
+    """``monitor check URL --mirror`` judges a page without importing Scrapy, Twisted, or hazm
+    and what its package imports (scikit-learn, SciPy, NLTK, gensim): seconds of start-up
+    that a one-page check does not use (docs/scaling.md)."""
+    import json
+    import subprocess
+    import sys
+
+    article = next(a for a in simulator.catalog.visible() if a.kind == "new")
+    heavy = ("scrapy", "twisted", "hazm", "sklearn", "scipy", "nltk", "gensim")
+    code = (
+        "import sys, io, json, contextlib\n"
+        "from monitor.cli import app\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        f"    app({['check', article.url, '--mirror', simulator.url, '--db', db_url]!r},"
+        " standalone_mode=False)\n"
+        f"print(json.dumps([json.loads(out.getvalue()), [m for m in {heavy!r}"
+        " if m in sys.modules]]))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    checked, imported = json.loads(proc.stdout)
+    assert checked["verdict"] == "new" and checked["relevant"], checked
+    assert imported == []
 
 
 def test_retention_clears_old_judged_text_but_keeps_verdicts_and_labels(db_url):

@@ -9,19 +9,12 @@ web is one setting.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from scrapy import Request
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-
-def mirrored_url(mirror: str, url: str) -> str:
-    """The mirror's address for a real URL (pure; the simulator serves this shape)."""
-    parts = urlsplit(url)
-    query = f"?{parts.query}" if parts.query else ""
-    return f"{mirror.rstrip('/')}/{parts.netloc}{parts.path or '/'}{query}"
+from monitor.mirror import mirrored_url
 
 
 class MirrorDownloadHandler(HTTP11DownloadHandler):

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from monitor.failures import record_failure
 from monitor.items import PageItem
 from monitor.judge import Judge
+from monitor.pipelines.drops import Failed
 from monitor.store import open_store
-from monitor.verdict import Failed
 from storage.db import default_db_url
 from storage.writes import mark_seen
 

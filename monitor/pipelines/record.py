@@ -12,8 +12,9 @@ from monitor.dedup import Match
 from monitor.failures import record_failure
 from monitor.items import PageItem
 from monitor.pipelines.base import Stage
+from monitor.pipelines.drops import DROPS, Duplicate
 from monitor.recording import reconcile_new, record_verdict
-from monitor.verdict import DROPS, Duplicate, Outcome
+from monitor.verdict import Outcome
 from storage.writes import prune_judged_text
 
 
