@@ -165,8 +165,10 @@ def _peak_rss(pid: int, stop: threading.Event, out: list[int]) -> None:
 def _run(
     cmd: list[str], env: dict[str, str], requested: Callable[[], bool] | None = None
 ) -> dict[str, float]:
-    """Run ``cmd``: wall time to exit, to ``requested()`` turning true, peak RSS in MB."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Run ``cmd``: wall time to exit, to ``requested()`` turning true, CPU seconds (user +
+    system), peak RSS in MB."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, cpu_before = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
     start = time.perf_counter()
     proc = subprocess.Popen(
         cmd, env=env, cwd=env.get("PYTHONPATH"), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -183,13 +185,15 @@ def _run(
     _, err = proc.communicate()
     wall = time.perf_counter() - start
     stop.set()
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    after, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime - cpu_before
     if proc.returncode not in (0, 1):
         sys.stderr.write(err.decode(errors="replace")[-2000:])
         raise SystemExit(f"{cmd[3:5]} exited {proc.returncode}")
     return {
         "first_request_s": first if first is not None else float("nan"),
         "wall_s": wall,
+        "cpu_s": cpu,
         "peak_rss_mb": peak[0] / 1024,
         "peak_private_mb": peak[1] / 1024,
         "maxrss_mb": (after if after > before else peak[0]) / 1024,
@@ -197,7 +201,7 @@ def _run(
 
 
 def measure(
-    db: Path, repeat: int, outlets: list[str], code: Path | None
+    db: Path, repeat: int, outlets: list[str], code: Path | None, keep_env: bool = False
 ) -> dict[str, dict[str, list[float]]]:
     from monitor.simulator import Simulator
 
@@ -209,6 +213,11 @@ def measure(
         py = sys.executable
         for label, url in stores.items():
             env = {**os.environ, "MONITOR_DB": url}
+            # An installed product runs from cached bytecode; with PYTHONDONTWRITEBYTECODE set
+            # every start would compile the project's modules again (the untimed first run
+            # below writes the cache).
+            if not keep_env:
+                env.pop("PYTHONDONTWRITEBYTECODE", None)
             if code is not None:  # another checkout's code (e.g. main's, for "before")
                 env["PYTHONPATH"] = str(code)
             rows: dict[str, list[float]] = {}
@@ -234,6 +243,7 @@ def measure(
                     ("crawl: peak RSS (MB)", crawl["peak_rss_mb"]),
                     ("crawl: peak private memory (MB)", crawl["peak_private_mb"]),
                     ("check: wall (s)", check["wall_s"]),
+                    ("check: CPU, user + system (s)", check["cpu_s"]),
                     ("check: peak RSS (MB)", check["peak_rss_mb"]),
                     ("check: peak private memory (MB)", check["peak_private_mb"]),
                 ):
@@ -256,11 +266,16 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--outlets", nargs="+", default=["irna", "isna", "tasnim"])
     m.add_argument("--code", type=Path, help="run this checkout's code (default: this one)")
     m.add_argument("--json", action="store_true")
+    m.add_argument(
+        "--keep-env",
+        action="store_true",
+        help="keep PYTHONDONTWRITEBYTECODE if set (default: children may cache bytecode)",
+    )
     args = parser.parse_args(argv)
     if args.cmd == "build":
         build(args.db, args.size, min(args.real, args.size), args.workers)
         return 0
-    results = measure(args.db, args.repeat, args.outlets, args.code)
+    results = measure(args.db, args.repeat, args.outlets, args.code, args.keep_env)
     labels = list(results)
     print(f"| figure (median of {args.repeat}) | " + " | ".join(labels) + " | ratio |")
     print("| --- | " + " | ".join("---" for _ in labels) + " | --- |")
