@@ -2,7 +2,10 @@
 
 The slow tests start ``python -m monitor run`` as a child against a simulator that lives in the
 test process, so the test can release new articles and edit old ones between scheduled runs.
-They poll the SQLite file (bounded waits), never sleep a fixed time.
+They poll the store (bounded waits), never sleep a fixed time.
+
+Whatever depends on the backend (the scheduler lock, the job store, closing cut-off runs, the
+crawl children writing into the store) runs on SQLite and on PostgreSQL (``any_store``).
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ import itertools
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -24,12 +26,13 @@ from typing import Any
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import text
+from sqlalchemy import Engine, LargeBinary, text
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from monitor import daemon, health, jobs, lock, recovery
 from monitor.outlets import Schedule, load_outlets
-from storage.db import connect
+from storage.db import connect, make_engine
 from storage.models import CrawlRun
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -186,8 +189,8 @@ def test_blocked_and_failing_outlet() -> None:
     assert any(w.startswith("last 2 run(s) failed: DNS lookup failed") for w in warnings)
 
 
-def test_outlet_health_reads_runs_and_job_store(tmp_path: Path) -> None:
-    engine = connect(f"sqlite:///{tmp_path / 'h.db'}")
+def test_outlet_health_reads_runs_and_job_store(any_store: str) -> None:
+    engine = connect(any_store)
     with Session(engine) as session:
         for i in range(5):
             session.add(_run(i * 0.25 + 0.1, new=2, finished_at=NOW))
@@ -197,12 +200,12 @@ def test_outlet_health_reads_runs_and_job_store(tmp_path: Path) -> None:
         conn.execute(
             text(
                 f"CREATE TABLE {jobs.JOBS_TABLE} (id VARCHAR(191) PRIMARY KEY, "
-                "next_run_time FLOAT, job_state BLOB)"
+                f"next_run_time FLOAT, job_state {LargeBinary().compile(dialect=engine.dialect)})"
             )
         )
         conn.execute(
-            text(f"INSERT INTO {jobs.JOBS_TABLE} VALUES ('mehr', :t, x'00')"),
-            {"t": (NOW + timedelta(minutes=5)).timestamp()},
+            text(f"INSERT INTO {jobs.JOBS_TABLE} VALUES ('mehr', :t, :state)"),
+            {"t": (NOW + timedelta(minutes=5)).timestamp(), "state": b"\x00"},
         )
     with Session(engine) as session:
         report = health.outlet_health(
@@ -216,8 +219,8 @@ def test_outlet_health_reads_runs_and_job_store(tmp_path: Path) -> None:
     assert irna["last_run"] is None and irna["next_run"] is None and irna["warnings"] == []
 
 
-def test_recover_runs_marks_dead_crawls_and_redoes_them(tmp_path: Path) -> None:
-    engine = connect(f"sqlite:///{tmp_path / 'r.db'}")
+def test_recover_runs_marks_dead_crawls_and_redoes_them(any_store: str) -> None:
+    engine = connect(any_store)
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     with Session(engine) as session:
@@ -235,8 +238,8 @@ def test_recover_runs_marks_dead_crawls_and_redoes_them(tmp_path: Path) -> None:
     assert statuses == {"mehr": "interrupted", "irna": "running"}  # a live pid is left alone
 
 
-def test_instance_lock_is_exclusive(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'l.db'}"
+def test_instance_lock_is_exclusive(any_store: str) -> None:
+    url = any_store
     with (
         lock.instance_lock(url),
         pytest.raises(lock.AlreadyRunning, match="already running"),
@@ -299,21 +302,68 @@ def start_daemon(tmp_path: Path) -> Iterator[Callable[..., Daemon]]:
         d.stop()
 
 
-def db_file(db_url: str) -> str:
-    return db_url.removeprefix("sqlite:///")
+_ENGINES: dict[str, Engine] = {}
 
 
-def query(db_url: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    path = db_file(db_url)
-    if not os.path.exists(path):
-        return []
-    conn = sqlite3.connect(path, timeout=30)
+@pytest.fixture(autouse=True)
+def _dispose_engines() -> Iterator[None]:
+    """The test's own connections to the store are closed after each test (a PostgreSQL test
+    database is dropped then)."""
+    yield
+    for engine in _ENGINES.values():
+        engine.dispose()
+    _ENGINES.clear()
+
+
+def sqlite_file(db_url: str) -> str | None:
+    return db_url.removeprefix("sqlite:///") if db_url.startswith("sqlite:") else None
+
+
+def query(db_url: str, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` (named ``:params``) on either backend; none until the store exists."""
+    path = sqlite_file(db_url)
+    if path is not None and not os.path.exists(path):
+        return []  # not created yet; connecting would create an empty file
+    if db_url not in _ENGINES:
+        _ENGINES[db_url] = make_engine(db_url)
     try:
-        return conn.execute(sql, params).fetchall()
-    except sqlite3.OperationalError:  # tables not created yet
+        with _ENGINES[db_url].connect() as conn:
+            return [tuple(row) for row in conn.execute(text(sql), params)]
+    except (OperationalError, ProgrammingError):  # tables not created yet
         return []
-    finally:
-        conn.close()
+
+
+def holds_daemon_lock(db_url: str, pid: int) -> bool:
+    """Whether the daemon ``pid`` holds the one-daemon lock, looked at without taking it (a
+    probe that takes the lock could make a daemon starting at that moment refuse): on SQLite
+    the lock file names the pid and is locked; on PostgreSQL the advisory lock is granted in
+    this database (to a session of that daemon: the server does not know client pids)."""
+    path = sqlite_file(db_url)
+    if path is not None:
+        lock_file = Path(path + ".lock")
+        return (
+            lock_file.exists()
+            and lock_file.read_text().strip() == str(pid)
+            and lock.daemon_running(db_url)
+        )
+    key = lock.PG_LOCK_KEY
+    return bool(
+        query(
+            db_url,
+            "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND classid = :hi AND objid = :lo AND objsubid = 1 "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            hi=key >> 32,
+            lo=key & 0xFFFFFFFF,
+        )
+    )
+
+
+def as_datetime(value: str | datetime) -> datetime:
+    """A timestamp column as read back (text on SQLite, a datetime that may carry its zone on
+    PostgreSQL), as a naive UTC datetime."""
+    when = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
 
 
 RUN_COLS = "id, outlet, status, pid, started_at, finished_at, requests, not_modified, pages, new"
@@ -322,9 +372,9 @@ RUN_COLS = "id, outlet, status, pid, started_at, finished_at, requests, not_modi
 def finished_runs(db_url: str, outlet: str = "mehr") -> list[tuple[Any, ...]]:
     return query(
         db_url,
-        f"SELECT {RUN_COLS} FROM crawl_runs WHERE outlet = ? AND status "
+        f"SELECT {RUN_COLS} FROM crawl_runs WHERE outlet = :outlet AND status "
         "IN ('ok', 'partial') ORDER BY id",
-        outlet,
+        outlet=outlet,
     )
 
 
@@ -335,9 +385,9 @@ def running_runs(db_url: str) -> list[tuple[Any, ...]]:
 def assert_no_overlap(db_url: str, outlet: str = "mehr") -> None:
     rows = query(
         db_url,
-        "SELECT started_at, finished_at FROM crawl_runs WHERE outlet = ? "
+        "SELECT started_at, finished_at FROM crawl_runs WHERE outlet = :outlet "
         "AND finished_at IS NOT NULL ORDER BY started_at",
-        outlet,
+        outlet=outlet,
     )
     for (_s1, f1), (s2, _f2) in itertools.pairwise(rows):
         assert s2 >= f1, f"two crawls of {outlet} overlapped: {rows}"
@@ -352,7 +402,8 @@ def article_fetches(sim: Any) -> Counter[str]:
 
 
 def assert_store_sound(db_url: str) -> None:
-    assert query(db_url, "PRAGMA integrity_check") == [("ok",)]
+    if sqlite_file(db_url):
+        assert query(db_url, "PRAGMA integrity_check") == [("ok",)]
     assert (
         query(
             db_url, "SELECT canonical_url FROM articles GROUP BY canonical_url HAVING COUNT(*) > 1"
@@ -372,15 +423,23 @@ STORED_IN_BATCH_0 = "https://www.mehrnews.com/news/5976517"
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    "any_store",
+    # On PostgreSQL this adds ~36 s: in the long run; test_daemon_on_postgresql is its short form.
+    ["sqlite", pytest.param("postgresql", marks=[pytest.mark.postgres, pytest.mark.long])],
+    indirect=True,
+)
 def test_daemon_schedules_incremental_runs(
-    fresh_simulator: Any, db_url: str, start_daemon: Callable[..., Daemon]
+    fresh_simulator: Any, any_store: str, start_daemon: Callable[..., Daemon]
 ) -> None:
+    db_url = any_store
     sim = fresh_simulator
     d = start_daemon(db_url, sim.url, "--every", "3", "--outlet", "mehr", "--grace", "10")
     try:
         # Run 1: the whole released site.
         first = wait_for(lambda: finished_runs(db_url), what="first run")[0]
         assert first[8] > 0 and first[7] == 0  # pages fetched, no 304 yet
+        assert query(db_url, "SELECT id FROM apscheduler_jobs") == [("mehr",)]  # the job store
 
         # Run 2, nothing changed: conditional GETs answer 304, no article is fetched again.
         second = wait_for(lambda: finished_runs(db_url)[1:], what="second run")[0]
@@ -393,7 +452,7 @@ def test_daemon_schedules_incremental_runs(
         sim.release(1)
         wait_for(
             lambda: query(
-                db_url, "SELECT id FROM articles WHERE canonical_url = ?", NEW_IN_BATCH_1
+                db_url, "SELECT id FROM articles WHERE canonical_url = :u", u=NEW_IN_BATCH_1
             ),
             what="batch-1 article stored",
         )
@@ -404,7 +463,7 @@ def test_daemon_schedules_incremental_runs(
         wait_for(
             lambda: (
                 datetime.now(UTC).replace(tzinfo=None)
-                >= datetime.fromisoformat(last_start) + timedelta(seconds=1.1)
+                >= as_datetime(last_start) + timedelta(seconds=1.1)
             ),
             what="lastmod second boundary",
         )
@@ -420,15 +479,15 @@ def test_daemon_schedules_incremental_runs(
             lambda: query(
                 db_url,
                 "SELECT r.id FROM revisions r JOIN articles a ON "
-                "a.id = r.article_id WHERE a.canonical_url = ?",
-                STORED_IN_BATCH_0,
+                "a.id = r.article_id WHERE a.canonical_url = :u",
+                u=STORED_IN_BATCH_0,
             ),
             what="revision of the updated article",
         )
         assert (
             "تاکید کرد"
             in query(
-                db_url, "SELECT body FROM articles WHERE canonical_url = ?", STORED_IN_BATCH_0
+                db_url, "SELECT body FROM articles WHERE canonical_url = :u", u=STORED_IN_BATCH_0
             )[0][0]
         )
 
@@ -450,8 +509,9 @@ def test_daemon_schedules_incremental_runs(
 
 @pytest.mark.slow
 def test_sigterm_during_crawl_exits_within_grace(
-    fresh_simulator: Any, db_url: str, start_daemon: Callable[..., Daemon]
+    fresh_simulator: Any, any_store: str, start_daemon: Callable[..., Daemon]
 ) -> None:
+    db_url = any_store
     d = start_daemon(
         db_url, fresh_simulator.url, "--every", "3", "--outlet", "mehr", "--grace", "1"
     )
@@ -470,8 +530,9 @@ def test_sigterm_during_crawl_exits_within_grace(
 
 @pytest.mark.slow
 def test_kill9_then_restart_redoes_the_cut_off_crawl(
-    fresh_simulator: Any, db_url: str, start_daemon: Callable[..., Daemon]
+    fresh_simulator: Any, any_store: str, start_daemon: Callable[..., Daemon]
 ) -> None:
+    db_url = any_store
     args = ("--every", "3", "--outlet", "mehr", "--grace", "5")
     d1 = start_daemon(db_url, fresh_simulator.url, *args)
     try:
@@ -480,7 +541,9 @@ def test_kill9_then_restart_redoes_the_cut_off_crawl(
         os.kill(run[3], signal.SIGKILL)
         os.kill(d1.proc.pid, signal.SIGKILL)
         d1.proc.wait(10)
-        assert query(db_url, "SELECT status FROM crawl_runs WHERE id = ?", run[0]) == [("running",)]
+        assert query(db_url, "SELECT status FROM crawl_runs WHERE id = :id", id=run[0]) == [
+            ("running",)
+        ]
         assert_store_sound(db_url)
     except BaseException:
         print(d1.tail())
@@ -490,7 +553,7 @@ def test_kill9_then_restart_redoes_the_cut_off_crawl(
     try:
         wait_for(
             lambda: (
-                query(db_url, "SELECT status FROM crawl_runs WHERE id = ?", run[0])
+                query(db_url, "SELECT status FROM crawl_runs WHERE id = :id", id=run[0])
                 == [("interrupted",)]
             ),
             what="cut-off run marked",
@@ -503,7 +566,7 @@ def test_kill9_then_restart_redoes_the_cut_off_crawl(
         assert_store_sound(db_url)
         # Nothing the cut-off crawl had not finished is lost: the story is stored, once.
         assert query(
-            db_url, "SELECT COUNT(*) FROM articles WHERE canonical_url = ?", STORED_IN_BATCH_0
+            db_url, "SELECT COUNT(*) FROM articles WHERE canonical_url = :u", u=STORED_IN_BATCH_0
         ) == [(1,)]
     except BaseException:
         print(d2.tail())
@@ -512,14 +575,11 @@ def test_kill9_then_restart_redoes_the_cut_off_crawl(
 
 @pytest.mark.slow
 def test_second_daemon_on_same_database_refuses(
-    fresh_simulator: Any, db_url: str, start_daemon: Callable[..., Daemon]
+    fresh_simulator: Any, any_store: str, start_daemon: Callable[..., Daemon]
 ) -> None:
+    db_url = any_store
     d1 = start_daemon(db_url, fresh_simulator.url, "--every", "3600", "--outlet", "mehr")
-    lock = Path(db_file(db_url) + ".lock")
-    wait_for(
-        lambda: lock.exists() and lock.read_text().strip() == str(d1.proc.pid),
-        what="first daemon's lock",
-    )
+    wait_for(lambda: holds_daemon_lock(db_url, d1.proc.pid), what="first daemon's lock")
     second = subprocess.run(
         [sys.executable, "-m", "monitor", "run", "--db", db_url, "--every", "3"],
         cwd=ROOT,
@@ -540,7 +600,7 @@ def test_second_daemon_on_same_database_refuses(
         check=True,
     )
     assert all(row["daemon_running"] for row in json.loads(status.stdout))
-    assert lock.read_text().strip() == str(d1.proc.pid)
+    assert holds_daemon_lock(db_url, d1.proc.pid)
     d1.proc.terminate()
     d1.proc.wait(60)
     status = subprocess.run(
@@ -552,40 +612,34 @@ def test_second_daemon_on_same_database_refuses(
         check=True,
     )
     assert not any(row["daemon_running"] for row in json.loads(status.stdout))
-
-
-@pytest.mark.postgres
-def test_instance_lock_on_postgres(pg_url: str) -> None:
-    with (
-        lock.instance_lock(pg_url),
-        pytest.raises(lock.AlreadyRunning, match="already running"),
-        lock.instance_lock(pg_url),
-    ):
-        pass
-    with lock.instance_lock(pg_url):
-        pass
+    assert not holds_daemon_lock(db_url, d1.proc.pid)
 
 
 def _set_stored_next_run(db_url: str, job_id: str, when: datetime) -> None:
     """Rewrite a stored job as if the daemon had been down since ``when`` (column and state)."""
     import pickle
 
-    (state,) = query(db_url, "SELECT job_state FROM apscheduler_jobs WHERE id = ?", job_id)[0]
+    (state,) = query(db_url, "SELECT job_state FROM apscheduler_jobs WHERE id = :id", id=job_id)[0]
     job = pickle.loads(state)
     job["next_run_time"] = when
-    conn = sqlite3.connect(db_file(db_url), timeout=30)
-    with conn:
+    with _ENGINES[db_url].begin() as conn:
         conn.execute(
-            "UPDATE apscheduler_jobs SET next_run_time = ?, job_state = ? WHERE id = ?",
-            (when.timestamp(), pickle.dumps(job, pickle.HIGHEST_PROTOCOL), job_id),
+            text(
+                "UPDATE apscheduler_jobs SET next_run_time = :t, job_state = :state WHERE id = :id"
+            ),
+            {
+                "t": when.timestamp(),
+                "state": pickle.dumps(job, pickle.HIGHEST_PROTOCOL),
+                "id": job_id,
+            },
         )
-    conn.close()
 
 
 @pytest.mark.slow
 def test_downtime_gives_one_catch_up_run(
-    fresh_simulator: Any, db_url: str, start_daemon: Callable[..., Daemon]
+    fresh_simulator: Any, any_store: str, start_daemon: Callable[..., Daemon]
 ) -> None:
+    db_url = any_store
     args = ("--every", "600", "--outlet", "mehr", "--grace", "5")
     d1 = start_daemon(db_url, fresh_simulator.url, *args)
     wait_for(lambda: finished_runs(db_url), what="first run")
@@ -617,7 +671,8 @@ def test_downtime_gives_one_catch_up_run(
 def test_daemon_on_postgresql(
     fresh_simulator: Any, pg_url: str, start_daemon: Callable[..., Daemon]
 ) -> None:
-    """The same daemon on PostgreSQL: job store, runs, articles, clean stop."""
+    """The short form of ``test_daemon_schedules_incremental_runs`` on PostgreSQL (whose full
+    form is in the long run): job store, runs, articles, clean stop."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://"))
