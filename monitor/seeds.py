@@ -78,7 +78,7 @@ def ensure_seeds(session: Session, directory: Path) -> int:
         raise NoSeedsError(f"no seed articles (*.txt) in {directory}")
     have = stored_seed_files(session)
     missing = [p for p in files if p.name not in have]
-    unexamined = unexamined_seed_files(session)  # stored by a release before seed dates
+    unexamined = unexamined_seed_files(session, have)  # stored by a release before seed dates
     for path in (p for p in files if p.name in unexamined):
         seed = read_seed(path)
         source = SEED_DATED if seed.published else SEED_UNDATED

@@ -3,6 +3,7 @@ at an article id. What a seed's title or fingerprint is, the caller decides."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select
@@ -20,12 +21,21 @@ def stored_seed_files(session: Session) -> set[str]:
     }
 
 
-def unexamined_seed_files(session: Session) -> set[str]:
-    """Seeds stored before seeds had dates (no ``date_source`` at all)."""
-    stmt = select(Article.seed_file).where(
-        Article.seed_file.is_not(None), Article.date_source.is_(None)
-    )
-    return {name for name in session.scalars(stmt) if name}
+def unexamined_seed_files(session: Session, names: Collection[str]) -> set[str]:
+    """Which of the stored seeds ``names`` were stored before seeds had dates (no
+    ``date_source`` at all).
+
+    One lookup per name (``seed_file = :name``, the unique index): asked as one query ("any
+    seed with no date source", or ``seed_file IN (…)``), SQLite scans the whole table once its
+    statistics exist (``ANALYZE`` counts the millions of non-seed rows, all NULL, as one value):
+    171 ms at 1,000,000 articles, at every start of every command that opens the store.
+    """
+    unexamined = set()
+    for name in sorted(names):
+        row = session.execute(select(Article.date_source).where(Article.seed_file == name)).first()
+        if row is not None and row.date_source is None:
+            unexamined.add(name)
+    return unexamined
 
 
 def date_seed(

@@ -120,3 +120,37 @@ def test_fingerprints_of_another_normalizer_version_are_remade_on_load(tmp_path)
         versions = set(s.scalars(select(StoredFingerprint.version)))
     assert versions == {fingerprint("").version}
     assert len(index) == 5
+
+
+def test_seeds_stored_before_seed_dates_are_dated_on_open(any_store):
+    """A store written before seeds had dates (``date_source`` NULL) gets each such seed's
+    title and date on the next open, and only those seeds (looked up by name: see
+    ``storage.seeds.unexamined_seed_files``)."""
+    from monitor.seeds import SEED_DATED, SEED_UNDATED, ensure_seeds, seeds_dir
+
+    engine = connect(any_store)
+    with Session(engine) as s:
+        seeds = dict(s.execute(select(Article.seed_file, Article.title).where(
+            Article.seed_file.is_not(None))).all())  # fmt: skip
+        old = sorted(seeds)[0]
+        s.execute(
+            Article.__table__.update()
+            .where(Article.seed_file == old)
+            .values(date_source=None, title="old title")
+        )
+        s.commit()
+    with Session(engine) as s:
+        assert ensure_seeds(s, seeds_dir()) == 0  # nothing new to insert
+        s.commit()
+    with Session(engine) as s:
+        rows = {
+            name: (title, source)
+            for name, title, source in s.execute(
+                select(Article.seed_file, Article.title, Article.date_source).where(
+                    Article.seed_file.is_not(None)
+                )
+            )
+        }
+    assert rows[old][0] == seeds[old] and rows[old][1] in (SEED_DATED, SEED_UNDATED)
+    assert {name: title for name, (title, _) in rows.items()} == seeds
+    assert all(source is not None for _, source in rows.values())
