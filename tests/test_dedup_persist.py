@@ -260,7 +260,8 @@ def test_monitor_check_writes_the_base_then_maps_it(simulator, tmp_path: Path) -
 
 def test_the_band_tables_read_from_the_file_give_the_same_candidates(tmp_path: Path) -> None:
     """Over several ``BandFile.BLOCK``s, with a band value repeated across block boundaries:
-    the base read back from its file answers as the index it was written from."""
+    the base read back from its file answers as the index it was written from, both while its
+    directory is read entry by entry and after it was read whole (``FILL_AFTER``)."""
     from dataclasses import replace
 
     from monitor.dedup.fingerprints import NUM_PERM, encode
@@ -292,6 +293,7 @@ def test_the_band_tables_read_from_the_file_give_the_same_candidates(tmp_path: P
     queries += [Fingerprint_from(row) for _, row in rows[::97]]
     from monitor.dedup.index import _bands
 
+    assert not mapped._band_file.full and not mapped._band_file.known.any()  # nothing read yet
     for fp in queries:
         assert mapped.query(fp) == built.query(fp)
         assert mapped.scores(fp) == built.scores(fp)
@@ -306,6 +308,7 @@ def test_the_band_tables_read_from_the_file_give_the_same_candidates(tmp_path: P
                 want.append(sorted(built._band_rows[b, lo:hi].tolist()))
         got = [sorted(part.tolist()) for part in mapped._band_file.rows(bands)]
         assert got == want
+    assert mapped._band_file.full and len(queries) > BandFile.FILL_AFTER  # both ways were used
 
 
 def Fingerprint_from(data: bytes):  # type: ignore[no-untyped-def]
