@@ -423,12 +423,6 @@ STORED_IN_BATCH_0 = "https://www.mehrnews.com/news/5976517"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "any_store",
-    # On PostgreSQL this adds ~36 s: in the long run; test_daemon_on_postgresql is its short form.
-    ["sqlite", pytest.param("postgresql", marks=[pytest.mark.postgres, pytest.mark.long])],
-    indirect=True,
-)
 def test_daemon_schedules_incremental_runs(
     fresh_simulator: Any, any_store: str, start_daemon: Callable[..., Daemon]
 ) -> None:
@@ -664,43 +658,3 @@ def test_downtime_gives_one_catch_up_run(
     except BaseException:
         print(d2.tail())
         raise
-
-
-@pytest.mark.slow
-@pytest.mark.postgres
-def test_daemon_on_postgresql(
-    fresh_simulator: Any, pg_url: str, start_daemon: Callable[..., Daemon]
-) -> None:
-    """The short form of ``test_daemon_schedules_incremental_runs`` on PostgreSQL (whose full
-    form is in the long run): job store, runs, articles, clean stop."""
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://"))
-
-    def pg(sql: str) -> list[tuple[Any, ...]]:
-        try:
-            with engine.connect() as conn:
-                return [tuple(r) for r in conn.execute(text(sql))]
-        except Exception:  # tables not created yet
-            return []
-
-    d = start_daemon(pg_url, fresh_simulator.url, "--every", "3", "--outlet", "mehr")
-    try:
-        wait_for(
-            lambda: len(pg("SELECT id FROM crawl_runs WHERE status IN ('ok', 'partial')")) >= 2,
-            what="two finished crawls on PostgreSQL",
-        )
-        assert pg("SELECT id FROM apscheduler_jobs") == [("mehr",)]
-        d.proc.send_signal(signal.SIGTERM)
-        assert d.proc.wait(60) == 0
-    except BaseException:
-        print(d.tail())
-        raise
-    finally:
-        engine.dispose()
-    stored = pg("SELECT COUNT(*) FROM articles WHERE seed_file IS NULL")
-    assert stored and stored[0][0] >= 1
-    assert pg("SELECT id FROM crawl_runs WHERE status = 'running'") == []
-    rows = pg("SELECT started_at, finished_at FROM crawl_runs ORDER BY started_at")
-    for (_s1, f1), (s2, _f2) in itertools.pairwise(rows):
-        assert s2 >= f1, "two crawls of one outlet overlapped"
