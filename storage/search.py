@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, select, text
@@ -279,13 +279,13 @@ def _newest(
     """The ``n`` newest matching stories passing the filters: (id, sort date), newest first.
 
     The first branch (own text, original passes) is the one that meets a common word; it is
-    answered by an early-stopping walk where one exists: SQLite's date-keyed index, or on
-    PostgreSQL with filters a bounded walk of the newest rows in range (``_probe``)."""
+    answered by an early-stopping walk: SQLite's date-keyed index (``_keyed_walk``), on
+    PostgreSQL the copy-date index then date windows of the text index (``_pg_own``)."""
     first: list[tuple[int, Any]] | None = None
     if dialect == "sqlite" and EARLY_STOP:
         first = _keyed_walk(session, f, params, n)
-    elif EARLY_STOP and dialect == "postgresql" and _copy_condition(f, "a", "fetched_at"):
-        first = _probe(session, f, params, n)
+    elif dialect == "postgresql" and EARLY_STOP:
+        first = _pg_own(session, f, params, n)
     sql = _newest_first(dialect, f, skip_first=first is not None) + " LIMIT :page_end"
     args = {**params, "page_end": n}
     rows = [(int(i), d) for i, d in session.execute(_bind(sql, args), args)]
@@ -296,32 +296,101 @@ def _newest(
     return rows[:n]
 
 
-# PostgreSQL, with filters: how many of the newest rows in range the probe reads, per story
-# wanted. Each ``@@`` test reads the row's tsvector from TOAST (20–45 µs on 1,000,000 articles).
-PROBE_FACTOR = 40
+# PostgreSQL: the newest-first walk tests the words on at most WALK_FACTOR rows per story wanted
+# (each ``@@`` test reads the row's tsvector); a pair rarer than that is looked up in the text
+# index one date window at a time (``_pg_windows``).
+WALK_FACTOR = 10
+# How much wider than the estimate a date window is taken: a window short of matches costs
+# another round, one too wide costs the heap reads of the extra matches.
+WINDOW_MARGIN = 2.0
 
 
-def _probe(
+def _pg_own(
     session: Session, f: CopyFilter, params: dict[str, Any], n: int
-) -> list[tuple[int, Any]] | None:
-    """The first branch on PostgreSQL with filters, when the words are common: read the
-    ``PROBE_FACTOR * n`` newest rows passing the filters (the copy-date index, in range) and
-    test the words on those only. When ``n`` of them match, they are the ``n`` newest
-    matches (every other match is older than the rows read); else ``None``, and the planner's
-    own plan answers (the text index for a rare word). The planner, left alone, intersects
-    the text index with the outlet and date indexes, which reads every match of a common word
-    (seconds)."""
+) -> list[tuple[int, Any]]:
+    """The first branch on PostgreSQL (own text matches, the original passes the filters):
+    the ``n`` newest, exactly, whatever the words' frequency.
+
+    A common pair is found by walking the copy-date index newest first and testing the words
+    on each row, stopping after ``n`` matches. When ``WALK_FACTOR * n`` rows hold fewer, the
+    pair is rarer and the walk would read 1/density rows per story; the GIN index's
+    matches are then intersected with a date window just before the walk's last row (a
+    bitmap AND), sized from the density and the row rate the walk saw, widened until ``n``
+    are found. Left to itself the planner either walks (hundreds of ms for a pair in 1 % of a
+    1,000,000-article store) or reads every match's row to sort them (as slow for a pair in
+    a few per cent)."""
     date = "coalesce(a.published, a.fetched_at)"
-    sql = (
-        "SELECT id, d FROM (SELECT a.id AS id, "
-        f"{date} AS d, a.search_vector AS v FROM articles a "
-        f"WHERE {_listed(f)} AND {_copy_condition(f, 'a', 'fetched_at')} "
-        "ORDER BY d DESC, a.id DESC LIMIT :scan) w "
-        "WHERE v @@ CAST(:match AS tsquery) ORDER BY d DESC, id DESC LIMIT :n"
+    own = _copy_condition(f, "a", "fetched_at")
+    where = _listed(f) + (f" AND {own}" if own else "")
+    walk = (
+        f"SELECT a.id AS id, {date} AS d, a.search_vector AS v FROM articles a WHERE {where} "
+        "ORDER BY d DESC, a.id DESC LIMIT :scan"
     )
-    args = {**params, "scan": PROBE_FACTOR * n, "n": n}
+    scan = WALK_FACTOR * n
+    args = {**params, "scan": scan, "n": n}
+    sql = (
+        f"SELECT id, d FROM ({walk}) w WHERE v @@ CAST(:match AS tsquery) "
+        "ORDER BY d DESC, id DESC LIMIT :n"
+    )
     rows = [(int(i), d) for i, d in session.execute(_bind(sql, args), args)]
-    return rows if len(rows) == n else None
+    if len(rows) == n:
+        return rows
+    stats = f"SELECT count(*), max(d), min(d), (array_agg(id ORDER BY d, id))[1] FROM ({walk}) w"
+    read, newest, oldest, oldest_id = session.execute(_bind(stats, args), args).one()
+    if read < scan:  # the walk read every row passing the filters
+        return rows
+    return rows + _pg_windows(
+        session, where, params, n - len(rows), f, (oldest, int(oldest_id)),
+        density=(len(rows) + 1) / read,
+        rate=read / max((newest - oldest).total_seconds(), 1.0),
+    )  # fmt: skip
+
+
+def _pg_windows(
+    session: Session,
+    where: str,
+    params: dict[str, Any],
+    need: int,
+    f: CopyFilter,
+    below: tuple[datetime, int],
+    *,
+    density: float,
+    rate: float,
+) -> list[tuple[int, Any]]:
+    """The ``need`` newest matches older than ``below`` (a (date, id) pair), read from the GIN
+    index a date window at a time, newest window first. ``density`` (matches per row) and
+    ``rate`` (rows per second) size the first window; each window that falls short doubles the
+    next one's span, and once a window would reach past the oldest row (or ``since``) the last
+    one has no lower bound."""
+    date = "coalesce(a.published, a.fetched_at)"
+    floor = session.execute(text(f"SELECT min({date}) FROM articles a")).scalar_one()
+    if f.since is not None and (floor is None or f.since > floor):
+        floor = f.since
+    found: list[tuple[int, Any]] = []
+    hi_date, hi_id = below
+    span = WINDOW_MARGIN * need / density / rate
+    while need > 0:
+        lo = hi_date - timedelta(seconds=span)
+        last = floor is None or lo <= floor
+        # The ORDER BY on ``d + 0`` keeps the planner off the newest-first walk of the date
+        # index (what this replaces): it intersects the GIN and date indexes and sorts the
+        # window's matches.
+        sql = (
+            f"SELECT a.id, {date} AS d FROM articles a "
+            f"WHERE a.search_vector @@ CAST(:match AS tsquery) AND {where} "
+            f"AND {date} <= :hi_date AND ({date}, a.id) < (:hi_date, :hi_id)"
+            + ("" if last else f" AND {date} >= :lo")
+            + f" ORDER BY {date} + interval '0' DESC, a.id DESC LIMIT :need"
+        )
+        args = {**params, "hi_date": hi_date, "hi_id": hi_id, "lo": lo, "need": need}
+        rows = [(int(i), d) for i, d in session.execute(_bind(sql, args), args)]
+        found += rows
+        need -= len(rows)
+        if last:
+            break
+        hi_date, hi_id = lo, 0
+        span *= 2
+    return found
 
 
 # SQLite's date key (migration 0007): seconds since 2000 of the sort date × 2**31 + id.

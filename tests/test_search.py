@@ -270,6 +270,45 @@ def test_the_early_stopping_walks_give_the_same_pages_as_the_plain_plan(
             assert [sid for sid in mine if sid in tied] == tied  # by microsecond, not id
 
 
+def test_postgresql_date_windows_give_the_same_pages_as_the_plain_plan(pg_url: str, monkeypatch):
+    """A pair rarer than the walk's budget is found through the text index one date window at
+    a time (``_pg_own``): with a one-row budget and windows half the estimate, every page
+    needs several windows, the last without a lower bound. The pages must equal the plain
+    plan's, with filters, for both orders, and when a window ends inside a second shared by
+    several matches."""
+    import storage.search
+
+    with Session(connect(pg_url)) as s:
+        for i in range(60):
+            # every third article matches; three share one second (microseconds apart)
+            body = "سفیر در بندر دیدار کرد." if i % 3 == 0 else "گزارش دیگری از بازار."
+            when = _when(2015 + i % 9, 1 + i % 12, 1 + i % 27)
+            if i in (3, 6, 9):
+                when = _when(2019, 6, 1).replace(microsecond=100 * i)
+            _store(s, body, outlet=("mehr", "isna", "irna")[i % 3 // 2], published=when)
+        s.commit()
+        q = parse_query("سفیر بندر")
+        filters = [
+            NO_FILTER,
+            CopyFilter(outlets=("mehr",)),
+            CopyFilter(since=_when(2016, 1, 1), until=_when(2021, 1, 1)),
+            CopyFilter(outlets=("mehr",), since=_when(2019, 1, 1)),
+        ]
+        monkeypatch.setattr(storage.search, "WALK_FACTOR", 1)
+        monkeypatch.setattr(storage.search, "WINDOW_MARGIN", 0.5)
+        monkeypatch.setattr(storage.search, "RANK_WINDOW", 3)
+        for f in filters:
+            for size in (1, 2, 4, 7):
+                monkeypatch.setattr(storage.search, "EARLY_STOP", False)
+                plain = _pages(s, q, f, size)
+                ranked = find_stories(s, q, f, sort="relevance", limit=size)
+                monkeypatch.setattr(storage.search, "EARLY_STOP", True)
+                assert _pages(s, q, f, size) == plain, (f, size)
+                assert find_stories(s, q, f, sort="relevance", limit=size) == ranked, (f, size)
+        everything = [sid for page in _pages(s, q, NO_FILTER, 5) for sid in page]
+        assert len(everything) == 20
+
+
 def test_relevance_ranks_the_newest_window_and_a_wide_window_ranks_all(store, monkeypatch):
     """Ranking reads only the newest RANK_WINDOW matches; with a window wider than the matches
     it is the full ranking (best first, whatever the date)."""
