@@ -404,3 +404,28 @@ def test_a_store_of_0006_is_upgraded_and_the_date_index_follows_date_changes(tmp
         assert [h.story_id for h in find_stories(s, q)] == [b, a]
         monkeypatch.setattr(storage.search, "EARLY_STOP", False)
         assert [h.story_id for h in find_stories(s, q)] == [b, a]
+
+
+def test_postgresql_keeps_the_search_vector_in_the_row(pg_url: str):
+    """Migration 0010: every ``@@`` test and ``ts_rank`` reads a row's tsvector; stored MAIN
+    it stays (compressed) in the row instead of going out of line to TOAST. Found through
+    search as before: a long article whose row must be toasted still matches."""
+    from sqlalchemy import text
+
+    engine = connect(pg_url)
+    with engine.connect() as conn:
+        storage = dict(
+            conn.execute(
+                text(
+                    "SELECT attrelid::regclass::text, attstorage FROM pg_attribute "
+                    "WHERE attname = 'search_vector' AND attrelid IN "
+                    "('articles'::regclass, 'sightings'::regclass)"
+                )
+            ).all()
+        )
+    assert storage == {"articles": "m", "sightings": "m"}
+    with Session(engine) as s:
+        words = " ".join(f"واژه{i}" for i in range(600))
+        long_id = _store(s, f"گزارش بلند درباره بندر. {words}.")
+        s.commit()
+        assert _found(s, "بندر واژه599") == {long_id}
