@@ -226,7 +226,9 @@ def _p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def measure(url: str, like_queries: int, repeat: int = 3) -> list[tuple[str, list[float], int]]:
+def measure(
+    url: str, like_queries: int, repeat: int = 3, per_query: bool = False
+) -> list[tuple[str, list[float], int]]:
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
@@ -260,9 +262,11 @@ def measure(url: str, like_queries: int, repeat: int = 3) -> list[tuple[str, lis
             found = 0
             for q in QUERIES:
                 run(q, sort, f)  # warm the cache for this query once
-                for ms in _time(lambda q=q, s=sort, f=f: run(q, s, f), repeat):
-                    times.append(ms)
+                mine = _time(lambda q=q, s=sort, f=f: run(q, s, f), repeat)
+                times += mine
                 found += run(q, sort, f)
+                if per_query:
+                    print(f"  {label} | {q} | max {max(mine):.1f} ms", file=sys.stderr)
             results.append((label, times, found // len(QUERIES)))
 
         def like(q: str) -> int:
@@ -280,7 +284,8 @@ def measure(url: str, like_queries: int, repeat: int = 3) -> list[tuple[str, lis
         step = max(1, len(QUERIES) // max(1, like_queries))
         for q in QUERIES[::step][:like_queries]:
             times += _time(lambda q=q: like(q), 1)
-        results.append((f"LIKE scan (old), {like_queries} queries", times, 0))
+        if times:
+            results.append((f"LIKE scan (old), {like_queries} queries", times, 0))
     return results
 
 
@@ -324,6 +329,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="timed runs of each query")
     ap.add_argument("--build-only", action="store_true", help="build the store, time nothing")
     ap.add_argument("--trigram", action="store_true", help="PostgreSQL: also time pg_trgm")
+    ap.add_argument("--per-query", action="store_true", help="each query's slowest run to stderr")
     ap.add_argument(
         "--cluster",
         action="store_true",
@@ -342,7 +348,7 @@ def main() -> None:
             cluster_by_date(url)
     if args.build_only:
         return
-    results = measure(url, args.like_queries, args.repeat)
+    results = measure(url, args.like_queries, args.repeat, args.per_query)
     if args.trigram and args.backend == "postgresql":
         results.append(measure_trigram(url))
     runs = f"{len(QUERIES)} two-word queries × {args.repeat} runs"
