@@ -9,15 +9,20 @@ article pages (``python -m monitor.simulator --scale``, in a child process):
 * a re-crawl of the unchanged simulator (requests relative to the first crawl, 304 answers,
   article pages judged again), and the peak RSS of each crawl process (``wait4``).
 
-    python bench/crawl_bench.py [--pages 5000] [--jobs N]
+    python bench/crawl_bench.py [--pages 5000] [--jobs N] [--lock /tmp/team/bench.lock]
 
 Pages/s of a crawl counts the pages it judged over the crawl process's wall time (start-up
-included). The machine is shared: read ratios, not absolute figures.
+included). The crawls read listings back as far as they go (``catchup_pages`` raised in a user
+outlets file), so they judge every page the baselines are given: like is compared with like.
+The simulator runs on the same cores; its CPU seconds in each phase are printed too. The
+machine is shared: read ratios, not absolute figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import json
 import os
 import socket
@@ -125,10 +130,21 @@ def trafilatura_alone(urls: list[str]) -> tuple[int, float]:
     return len(bodies), time.process_time() - cpu
 
 
-def crawl(sim_url: str, db: str, jobs: int) -> dict[str, Any]:
+# Listing-only outlets (no sitemap) would stop at their catch-up depth (10 pages of 12 by
+# default) and leave most of their scaled archive unread; 1,000 is the configuration's maximum.
+ALL_LISTINGS = "[defaults]\ncatchup_pages = 1000\n"
+
+
+def cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) a live process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def crawl(sim_url: str, db: str, jobs: int, outlets_file: str) -> dict[str, Any]:
     wall, rss, _ = run_child(
         [sys.executable, "-m", "monitor", "crawl", "--db", f"sqlite:///{db}", "--mirror",
-         sim_url, "--jobs", str(jobs), "-q"]
+         sim_url, "--outlets", outlets_file, "--jobs", str(jobs), "-q"]
     )  # fmt: skip
     con = sqlite3.connect(db)
     runs = con.execute(
@@ -143,15 +159,32 @@ def crawl(sim_url: str, db: str, jobs: int) -> dict[str, Any]:
 
 
 SCALE = 0
+LOCK: str | None = None
+
+
+@contextlib.contextmanager
+def measuring(phase: str) -> Any:
+    """Hold ``--lock`` (flock) for one phase, so a shared machine's other benchmarks wait
+    between phases rather than for the whole run; prints the load average at its start."""
+    with contextlib.ExitStack() as stack:
+        if LOCK:
+            fd = os.open(LOCK, os.O_RDWR | os.O_CREAT, 0o666)
+            stack.callback(os.close, fd)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            stack.callback(fcntl.flock, fd, fcntl.LOCK_UN)
+        print(f"[{phase}: load average {os.getloadavg()[0]:.1f}]", flush=True)
+        yield
 
 
 def main() -> None:
-    global SCALE
+    global SCALE, LOCK
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=5000)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--lock", help="a file to flock around each measured phase")
     parser.add_argument("--noop", help=argparse.SUPPRESS)  # child mode
     args = parser.parse_args()
+    LOCK = args.lock
     if args.noop:
         noop_spider(args.noop)
         return
@@ -170,6 +203,15 @@ def main() -> None:
         urls = article_urls(sim_url)
         url_file = tmp / "urls.txt"
         url_file.write_text("\n".join(urls))
+        outlets_file = tmp / "all-listings.toml"
+        outlets_file.write_text(ALL_LISTINGS)
+        sim_cpu = cpu_of(sim.pid)
+
+        def sim_spent() -> float:
+            nonlocal sim_cpu
+            before, sim_cpu = sim_cpu, cpu_of(sim.pid)
+            return sim_cpu - before
+
         cores = os.cpu_count() or 1
         print(
             f"{len(urls)} article pages; {cores} cores; jobs {args.jobs}; load average "
@@ -177,33 +219,38 @@ def main() -> None:
             flush=True,
         )
 
-        wall_a, rss_a, out = run_child([sys.executable, __file__, "--noop", str(url_file)])
+        with measuring("a"):
+            wall_a, rss_a, out = run_child([sys.executable, __file__, "--noop", str(url_file)])
         a = int(out.strip().splitlines()[-1]) / wall_a
         print(
             f"(a) no-op spider: {a:.1f} pages/s ({wall_a:.1f} s wall, {CPU['last']:.1f} s CPU,"
-            f" {rss_a} MB)",
+            f" {rss_a} MB; simulator {sim_spent():.1f} s CPU)",
             flush=True,
         )
 
-        n_b, cpu_b = trafilatura_alone(urls)
+        with measuring("b"):
+            n_b, cpu_b = trafilatura_alone(urls)
+        sim_spent()  # serving (b)'s bodies is not part of any rate
         b = n_b / cpu_b
         print(f"(b) trafilatura alone: {b:.1f} pages/s ({cpu_b:.1f} s CPU)", flush=True)
 
         results = {}
         for jobs in (1, args.jobs):
             db = str(tmp / f"jobs{jobs}.db")
-            r = results[jobs] = crawl(sim_url, db, jobs)
+            with measuring(f"jobs {jobs}"):
+                r = results[jobs] = crawl(sim_url, db, jobs, str(outlets_file))
             rate = r["judged"] / r["wall"]
             print(
                 f"monitor crawl --jobs {jobs}: {rate:.1f} pages/s ({r['judged']} judged in "
                 f"{r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU in the crawl process, peak RSS "
-                f"{r['rss_mb']} MB); {rate / b:.2f}x (b), "
+                f"{r['rss_mb']} MB; simulator {sim_spent():.1f} s CPU); {rate / b:.2f}x (b), "
                 f"{rate / min(a, b * cores):.0%} of min(a, b x cores)",
                 flush=True,
             )
         first = results[args.jobs]
         before = sim_state(sim_url)["requests"]
-        again = crawl(sim_url, str(tmp / f"jobs{args.jobs}.db"), args.jobs)
+        with measuring("re-crawl"):
+            again = crawl(sim_url, str(tmp / f"jobs{args.jobs}.db"), args.jobs, str(outlets_file))
         sim_requests = sim_state(sim_url)["requests"] - before
         print(
             f"re-crawl (unchanged): {again['requests']} requests = "
