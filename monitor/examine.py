@@ -50,6 +50,9 @@ class Examined:
     language: str | None = None
     fingerprint: Fingerprint | None = None
     relevance: Relevance | None = None  # Persian pages only
+    # The search document of title, lead and text (``monitor.normalize.search_text``): filled
+    # in a worker process, so the one process that writes does not spend its time on it.
+    search_text: str | None = None
 
 
 def examine(examiner: Examines, item: PageItem) -> Examined:
@@ -121,10 +124,17 @@ def init_worker(outlets_file: str | None, topic_terms: str | None) -> None:
 
 
 def examine_in_worker(item: PageItem) -> Examined:
-    """``examine`` with the worker's ``Examiner`` (see ``init_worker``)."""
+    """``examine`` with the worker's ``Examiner`` (see ``init_worker``), plus the page's search
+    document: the writer would otherwise build it for every stored article and copy."""
+    from monitor.normalize import search_text
+
     if _WORKER is None:
         raise RuntimeError("examine_in_worker called outside an initialised worker")
-    return examine(_WORKER, item)
+    out = examine(_WORKER, item)
+    if out.extracted is not None:
+        ex = out.extracted
+        out.search_text = search_text(ex.title, ex.lead, ex.text)
+    return out
 
 
 def warm_up() -> int:

@@ -19,10 +19,10 @@ from storage.writes import (
     ArticleData,
     JudgedData,
     SightingData,
-    mark_seen,
-    record_judged,
     record_sighting,
     upsert_article,
+    write_judged,
+    write_seen,
 )
 
 if TYPE_CHECKING:
@@ -53,9 +53,12 @@ def record_verdict(
     ex = verdict.extracted
     outcome = verdict.outcome
     if ex is None or outcome is Outcome.NOT_EXTRACTED:
-        mark_seen(session, item.canonical_url, item.outlet, "failed", verdict.reason)
+        write_seen(session, item.canonical_url, item.outlet, "failed", verdict.reason)
         return "not_extracted", None
     rel = verdict.relevance
+    document = verdict.search_text
+    if document is None and outcome in (Outcome.DUPLICATE, Outcome.NEW):
+        document = search_text(ex.title, ex.lead, ex.text)
     article_id: int | None = None
     happened = outcome.value
     if outcome is Outcome.DUPLICATE and verdict.duplicate is not None:
@@ -73,7 +76,7 @@ def record_verdict(
                 published=ex.published,
                 cited_source=ex.cited_source,
                 body=fingerprint_input(ex.lead, ex.text),
-                search_text=search_text(ex.title, ex.lead, ex.text),
+                search_text=document or "",
                 source=item.source,
             ),
         )
@@ -85,7 +88,7 @@ def record_verdict(
             outlet=item.outlet,
             title=ex.title,
             body=ex.text,
-            search_text=search_text(ex.title, ex.lead, ex.text),
+            search_text=document or "",
             lead=ex.lead,
             author=ex.author,
             cited_source=ex.cited_source,
@@ -101,8 +104,8 @@ def record_verdict(
         )
         article, happened = upsert_article(session, data, blob(verdict.fingerprint))
         article_id = article.id
-    mark_seen(session, item.canonical_url, item.outlet, outcome.seen, verdict.reason, item.lastmod)
-    record_judged(
+    write_seen(session, item.canonical_url, item.outlet, outcome.seen, verdict.reason, item.lastmod)
+    write_judged(
         session,
         JudgedData(
             canonical_url=item.canonical_url,

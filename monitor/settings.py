@@ -36,6 +36,11 @@ DOWNLOAD_TIMEOUT = 30
 # Bombs: a body (after decompression) over 10 MiB is dropped, not parsed.
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+# Items of one response processed at once. An article response gives one item, a listing a
+# dozen requests, a Telegram page about twenty posts; Scrapy starts this many asyncio tasks for
+# every response whatever it gives, and at its default (100) that was a tenth of the crawl
+# process's time with --jobs (py-spy, docs/benchmarks.md). Not a politeness setting.
+CONCURRENT_ITEMS = 8
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 HTTPERROR_ALLOWED_CODES: list[int] = []
