@@ -20,6 +20,7 @@ from scrapy.utils.test import get_crawler
 from monitor.checking import quote_iri
 from monitor.examine import Examiner, examine
 from monitor.items import PageItem
+from monitor.normalize import search_text
 from monitor.pipelines.examining import ExaminePipeline
 from monitor.simulator.catalog import Catalog
 from tests.conftest import run_monitor
@@ -68,6 +69,11 @@ def test_examine_stage_uses_workers_and_matches_inline(simulator: Any, db_url: s
         assert (got.relevance and got.relevance.score) == (
             inline.relevance and inline.relevance.score
         )
+        # The search document the writer stores: built by the worker, the same as inline.
+        ex = inline.extracted
+        assert inline.search_text is None
+        assert got.search_text == (ex and search_text(ex.title, ex.lead, ex.text)), item.url
+        assert got.extracted is None or got.search_text
 
 
 def _store(path: str) -> dict[str, Any]:
@@ -86,6 +92,13 @@ def _store(path: str) -> dict[str, Any]:
         )
     }
     articles = {url for (url,) in con.execute("select canonical_url from articles")}
+    # Each stored page's search document, whichever table (story or copy) it went to.
+    search = dict(
+        con.execute(
+            "select canonical_url, search_text from articles"
+            " union all select canonical_url, search_text from sightings"
+        ).fetchall()
+    )
     # A story's copies, whichever one was stored first: the article and its sightings' URLs.
     clusters: dict[str, set[str]] = {}
     for original, url in con.execute(
@@ -96,6 +109,7 @@ def _store(path: str) -> dict[str, Any]:
     con.close()
     return {
         "judged": judged,
+        "search": search,
         "articles_or_copies": {frozenset(c) for c in clusters.values()}
         | {frozenset({a}) for a in articles if a not in clusters},
     }
@@ -126,3 +140,5 @@ def test_crawl_with_workers_gives_the_serial_verdicts(
     assert any(len(c) > 1 for c in serial["articles_or_copies"])  # stories with copies
     assert parallel["judged"] == serial["judged"]
     assert parallel["articles_or_copies"] == serial["articles_or_copies"]
+    assert all(serial["search"].values())
+    assert parallel["search"] == serial["search"]
