@@ -62,12 +62,15 @@ def own_row(session: Session, story_id: int, canonical_url: str) -> bool:
 
 
 def posts_linking(session: Session, article_url: str) -> list[PostLink]:
-    """Posts that link to this article, earliest first."""
+    """Posts that link to this article, earliest first; posts of unknown time after them.
+
+    ``NULLS LAST`` is spelled out because the backends disagree on the default (SQLite sorts
+    NULL first, PostgreSQL last), and the caller acts on the first post only."""
     return list(
         session.scalars(
             select(PostLink)
             .where(PostLink.article_url == article_url)
-            .order_by(PostLink.posted_at, PostLink.id)
+            .order_by(PostLink.posted_at.asc().nulls_last(), PostLink.id)
         )
     )
 
