@@ -127,7 +127,9 @@ def join_story(
     if old is None or target is None:
         raise ValueError(f"cannot join story {story_id} into {into}: missing row")
     for sighting in list(old.sightings):
-        sighting.article_id = into
+        # Through the relationship, not ``article_id``: a sighting left in ``old.sightings``
+        # would be deleted with ``old`` by the delete-orphan cascade below.
+        sighting.original = target
     first_seen = old.first_seen or old.published
     row = Sighting(
         article_id=into,
