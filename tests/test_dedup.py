@@ -246,3 +246,45 @@ def test_fingerprints_change_only_with_the_version(seed_fps: list[Fingerprint]) 
     assert [int(x) for x in seed_fps[0].full_minima()[:4]] == GOLDEN["first_minima"], (
         "bump a version"
     )
+
+
+# -- the index as the store gives it back -------------------------------------------------------
+
+
+def test_the_index_loaded_from_a_store_answers_as_one_built_in_memory(any_store: str) -> None:
+    """On SQLite and PostgreSQL alike: the seeds and stored stories, their fingerprint bytes
+    read back from the table, give the verdicts of an index built from the same texts here."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from monitor.dedup import fingerprint_input
+    from monitor.dedup.persist import load_index
+    from monitor.store import open_store
+    from storage.models import Article
+    from tests.storing import article_data, upsert_article
+
+    stories = ["\n\n".join(reversed(_paragraphs(seed)[2:])) for seed in SEEDS[:3]]
+    with Session(open_store(any_store)) as session:
+        for n, body in enumerate(stories):
+            url = f"https://www.isna.ir/news/{n}"
+            upsert_article(session, article_data(canonical_url=url, url=url, outlet="isna",
+                                                 title=f"t{n}", body=body))  # fmt: skip
+        session.commit()
+        loaded = load_index(session)
+        rows = session.execute(select(Article.id, Article.lead, Article.body, Article.seed_file))
+        here = []
+        seed_ids = {}
+        for key, lead, body, seed_file in rows:
+            here.append((key, fingerprint(fingerprint_input(lead, body))))
+            if seed_file:
+                seed_ids[seed_file] = key
+    built = index_of(here)
+    assert len(loaded) == len(built) == len(SEEDS) + len(stories)
+    probes = [*SEEDS, *stories, *("\n\n".join(_paragraphs(t)[:6]) for t in SEEDS + stories)]
+    probes.append("دانشمندان کالج سلطنتی لندن نقاطی از بدن را شناسایی کرده‌اند.")
+    verdicts = [loaded.query(fingerprint(t)) for t in probes]
+    assert verdicts == [built.query(fingerprint(t)) for t in probes]
+    assert verdicts[-1] is None
+    seeds_in_order = [seed_ids[name] for name in sorted(seed_ids)]
+    assert [m.of for m in verdicts[: len(SEEDS)]] == seeds_in_order  # type: ignore[union-attr]
+    assert all(m is not None and m.kind == "exact" for m in verdicts[: len(SEEDS)])

@@ -93,11 +93,10 @@ def assert_same_verdicts(a: DedupIndex | LayeredIndex, b: DedupIndex, fps: list)
             assert a.compare(fp, keys, direction) == b.compare(fp, keys, direction)  # type: ignore[arg-type]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'monitor.db'}"
-    return request.getfixturevalue("pg_url")
+@pytest.fixture
+def store(any_store: str) -> str:
+    """A SQLite file, then a new PostgreSQL database (``postgres``-marked)."""
+    return any_store
 
 
 def test_base_plus_delta_gives_the_verdicts_of_a_fresh_build(store: str, tmp_path: Path) -> None:
@@ -151,9 +150,9 @@ def test_a_changed_or_deleted_row_makes_the_base_stale(store: str, tmp_path: Pat
     assert_same_verdicts(after, fresh(store), probes(bodies))
 
 
-def test_a_base_of_another_fingerprint_version_is_rebuilt(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'monitor.db'}"
-    base = tmp_path / f"monitor.db{BASE_SUFFIX}"
+def test_a_base_of_another_fingerprint_version_is_rebuilt(store: str, tmp_path: Path) -> None:
+    url = store
+    base = tmp_path / f"store{BASE_SUFFIX}"
     store_articles(url, 0, 10)
     with Session(connect(url)) as session:
         index, meta = build_index(session)
@@ -167,10 +166,10 @@ def test_a_base_of_another_fingerprint_version_is_rebuilt(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "empty"])
 def test_a_damaged_base_is_ignored_with_one_warning_and_rebuilt(
-    tmp_path: Path, damage: str, caplog: pytest.LogCaptureFixture
+    store: str, tmp_path: Path, damage: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'monitor.db'}"
-    base = tmp_path / f"monitor.db{BASE_SUFFIX}"
+    url = store
+    base = tmp_path / f"store{BASE_SUFFIX}"
     bodies = store_articles(url, 0, 15)
     loaded(url, base)
     data = base.read_bytes()
@@ -206,9 +205,11 @@ def _load_many(url: str, base: str, rounds: int, start: object) -> int:
     return mapped
 
 
-def test_two_processes_racing_to_write_the_base_leave_a_good_one(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'monitor.db'}"
-    base = tmp_path / f"monitor.db{BASE_SUFFIX}"
+def test_two_processes_racing_to_write_the_base_leave_a_good_one(
+    store: str, tmp_path: Path
+) -> None:
+    url = store
+    base = tmp_path / f"store{BASE_SUFFIX}"
     bodies = store_articles(url, 0, 30)
     ctx = multiprocessing.get_context("spawn")
     start = ctx.Manager().Event()
@@ -239,18 +240,22 @@ def test_where_the_base_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert mine is not None and mine.parent == tmp_path / "mine" and mine.name == one.name
 
 
-def test_monitor_check_writes_the_base_then_maps_it(simulator, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """Through the real command: the first ``monitor check`` writes the base beside the store,
-    the next one maps it (and an article stored in between is caught up), same verdict."""
+def test_monitor_check_writes_the_base_then_maps_it(simulator, store: str) -> None:  # type: ignore[no-untyped-def]
+    """Through the real command: the first ``monitor check`` writes the base (beside a SQLite
+    store, in the cache folder for PostgreSQL), the next one maps it (and an article stored in
+    between is caught up), same verdict."""
     import json
 
     from tests.conftest import run_monitor
 
-    url = f"sqlite:///{tmp_path / 'monitor.db'}"
+    url = store
     page = next(a for a in simulator.catalog.visible() if a.outlet == "mehr")
     args = ("check", page.url, "--mirror", simulator.url, "--db", url)
     first = json.loads(run_monitor(*args).stdout)
-    base = tmp_path / f"monitor.db{BASE_SUFFIX}"
+    base = derived_path(url, BASE_SUFFIX)
+    assert base is not None
+    if url.startswith("sqlite"):
+        assert base.name == f"monitor.db{BASE_SUFFIX}"
     assert read_base(base) is not None
     store_articles(url, 0, 3)
     assert isinstance(loaded(url, base), LayeredIndex)
