@@ -15,10 +15,10 @@ import sqlite3
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -106,6 +106,20 @@ def _needs_immutable(path: Path) -> bool:
     return not wal.exists() and not shm.exists()
 
 
+def pg_connect_args(parsed: URL, *options: str) -> dict[str, Any]:
+    """Connection arguments for a PostgreSQL engine: the session in UTC, plus ``options``
+    (``-c name=value``) and any ``options`` the URL gave.
+
+    Why UTC: PostgreSQL takes the day (``date()``) or hour of a ``timestamptz`` in the
+    session's time zone, which is the server's ``TimeZone`` unless set; SQLite keeps UTC text.
+    A server configured for Tehran would otherwise count the web page's copies per day by
+    Tehran days on PostgreSQL and by UTC days on SQLite. The stored instants are the same
+    either way."""
+    given = parsed.query.get("options")
+    parts = [given] if isinstance(given, str) and given else []
+    return {"options": " ".join([*parts, "-c TimeZone=UTC", *options])}
+
+
 def make_engine(url: str | None = None) -> Engine:
     """An engine for ``url`` without touching the schema (see ``connect``)."""
     url = url or default_db_url()
@@ -136,7 +150,12 @@ def make_engine(url: str | None = None) -> Engine:
             )
             event.listen(engine, "connect", _sqlite_pragmas)
             return engine
-        return create_engine(parsed, pool_pre_ping=True, json_serializer=_readable_json)
+        return create_engine(
+            parsed,
+            pool_pre_ping=True,
+            json_serializer=_readable_json,
+            connect_args=pg_connect_args(parsed),
+        )
     except StoreError:
         raise
     except Exception as exc:  # unknown dialect, missing driver

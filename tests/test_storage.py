@@ -460,3 +460,32 @@ def test_a_deleted_articles_id_is_not_given_to_the_next_article(any_store, reque
         s.delete(newest)
         s.commit()
         assert _story(s, 3).id > gone
+
+
+def test_days_are_utc_days_whatever_the_servers_time_zone(any_store):
+    """``date()`` of a stored time (the web page's copies per day) is its UTC day on both
+    backends, also on a PostgreSQL server whose ``TimeZone`` is Tehran's: PostgreSQL takes the
+    day of a ``timestamptz`` in the session's zone, SQLite keeps UTC text."""
+    from datetime import date
+
+    from sqlalchemy import func
+
+    if any_store.startswith("postgresql"):
+        import psycopg
+
+        name = any_store.rsplit("/", 1)[1]
+        with psycopg.connect(any_store, autocommit=True) as conn:
+            conn.execute(f"ALTER DATABASE \"{name}\" SET timezone = 'Asia/Tehran'")
+    late_evening = datetime(2023, 12, 5, 22, 30, tzinfo=UTC)  # 6 December, 02:00 in Tehran
+    with _bare(any_store) as s:
+        _story(s, 1, published=late_evening)
+        s.commit()
+        day = s.scalar(select(func.date(Article.published)))
+    assert str(day) == date(2023, 12, 5).isoformat()
+    # The web page reads through its own read-only engine: the same day there.
+    from monitor.web.app import readonly_engine
+
+    engine = readonly_engine(any_store)
+    with Session(engine) as s:
+        assert str(s.scalar(select(func.date(Article.published)))) == "2023-12-05"
+    engine.dispose()

@@ -92,10 +92,12 @@ def readonly_engine(url: str) -> Engine:
         return engine
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
+    from storage.db import pg_connect_args
+
     return create_engine(
         parsed,
         pool_pre_ping=True,
-        connect_args={"options": "-c default_transaction_read_only=on"},
+        connect_args=pg_connect_args(parsed, "-c default_transaction_read_only=on"),
     )
 
 
