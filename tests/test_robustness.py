@@ -11,9 +11,10 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from storage.db import make_engine
 from storage.models import Article, CrawlRun, Sighting
 from tests.conftest import run_monitor
 
@@ -37,8 +38,9 @@ canonical = "https://www.mehrnews.com/news/{id}"
 
 @pytest.mark.slow
 def test_half_failing_crawl_commits_what_it_got_and_records_failures(
-    simulator, db_url: str, tmp_path: Path
+    simulator, any_store: str, tmp_path: Path
 ):
+    db_url = any_store
     outlets = tmp_path / "outlets.toml"
     outlets.write_text(BROKEN, encoding="utf-8")
     proc = run_monitor(
@@ -66,7 +68,7 @@ def test_half_failing_crawl_commits_what_it_got_and_records_failures(
     assert "robots.txt" in reasons["rss"]
     assert not [u for _m, u, _s in simulator.log if u.startswith("https://www.mehrnews.com/d/")]
     # The good source still delivered: its pages are stored or linked, and committed.
-    engine = create_engine(db_url)
+    engine = make_engine(db_url)
     with Session(engine) as s:
         kept = s.scalar(select(func.count(Article.id)).where(Article.seed_file.is_(None)))
         linked = s.scalar(select(func.count(Sighting.id)))
