@@ -70,7 +70,7 @@ def _store(session: Session, body: str, *, outlet: str = "mehr", published=None)
     return article.id
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def store(request: pytest.FixtureRequest):
     url = request.getfixturevalue("db_url" if request.param == "sqlite" else "pg_url")
     with Session(connect(url)) as session:
@@ -214,7 +214,9 @@ def _pages(session: Session, q, filters: CopyFilter, size: int = 5) -> list[list
     ]
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
 def test_the_early_stopping_walks_give_the_same_pages_as_the_plain_plan(
     backend: str, request: pytest.FixtureRequest, monkeypatch
 ):
@@ -270,6 +272,7 @@ def test_the_early_stopping_walks_give_the_same_pages_as_the_plain_plan(
             assert [sid for sid in mine if sid in tied] == tied  # by microsecond, not id
 
 
+@pytest.mark.postgres
 def test_postgresql_date_windows_give_the_same_pages_as_the_plain_plan(pg_url: str, monkeypatch):
     """A pair rarer than the walk's budget is found through the text index one date window at
     a time (``_pg_own``): with a one-row budget and windows half the estimate, every page
@@ -406,6 +409,7 @@ def test_a_store_of_0006_is_upgraded_and_the_date_index_follows_date_changes(tmp
         assert [h.story_id for h in find_stories(s, q)] == [b, a]
 
 
+@pytest.mark.postgres
 def test_postgresql_keeps_the_search_vector_in_the_row(pg_url: str):
     """Migration 0010: every ``@@`` test and ``ts_rank`` reads a row's tsvector; stored MAIN
     it stays (compressed) in the row instead of going out of line to TOAST. Found through
