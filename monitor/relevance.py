@@ -133,22 +133,22 @@ class RelevanceModel:
         analysis = self.extractor.analyse(title, text, lead)
         reasons = _actor_reasons(analysis)
         if analysis.candidate:
-            score, why = self._judged(analysis)
+            judged, score = analysis, self._scored(analysis)
             focus = _focus(analysis.segments)
             if focus is not None:
                 focused = Analysis(focus, features(focus))
-                if focused.candidate:
-                    focus_score, focus_why = self._judged(focused)
-                    if focus_score > score:
-                        kept = sum(s.place == "body" for s in focus)
-                        total = sum(s.place == "body" for s in analysis.segments)
-                        score = focus_score
-                        why = [
-                            f"judged on its focus: {kept} of {total} body sentences, those"
-                            " around Russia",
-                            *focus_why,
-                        ]
-            reasons += why
+                if focused.candidate and (focus_score := self._scored(focused)) > score:
+                    kept = sum(s.place == "body" for s in focus)
+                    total = sum(s.place == "body" for s in analysis.segments)
+                    reasons.append(
+                        f"judged on its focus: {kept} of {total} body sentences, those around"
+                        " Russia"
+                    )
+                    judged, score = focused, focus_score
+            # Reasons only for the reading that counted: they cost more than the score.
+            reasons += self._weighed(judged)
+            if _off_topic(judged):
+                reasons.append(f"both sides meet among off-topic words (×{OFF_TOPIC_FACTOR})")
         else:
             score = 0.0
             for side, cats in (("iranian", IRAN), ("russian", RUSSIA)):
@@ -167,20 +167,11 @@ class RelevanceModel:
             version=self.version,
         )
 
-    def _judged(self, analysis: Analysis) -> tuple[float, list[str]]:
-        """The learned score of a candidate and the reasons that weighed most."""
+    def _scored(self, analysis: Analysis) -> float:
+        """The learned score of a candidate, with the off-topic rule applied."""
         z = self.margin(analysis)
         score = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
-        why = self._weighed(analysis)
-        pairs = [s for s in analysis.segments if s.has(IRAN) and s.has(RUSSIA)]
-        off = sum(s.off_topic for s in pairs)
-        if pairs and off > sum(s.relations for s in pairs):
-            # A match, a medal table, an epidemic tally: the rubric's "both named", not
-            # relations. A call about cooperation against COVID has more relations words than
-            # pandemic words, and keeps its score.
-            score *= OFF_TOPIC_FACTOR
-            why.append(f"both sides meet among off-topic words (×{OFF_TOPIC_FACTOR})")
-        return score, why
+        return score * OFF_TOPIC_FACTOR if _off_topic(analysis) else score
 
     def _weighed(self, analysis: Analysis) -> list[str]:
         """The features that pushed most each way, and the sentence that weighed most."""
@@ -209,6 +200,17 @@ class RelevanceModel:
             text = best.raw if len(best.raw) <= 200 else best.raw[:199] + "…"
             out.append(f"sentence that weighed most ({best.place}): {text}")
         return out
+
+
+def _off_topic(analysis: Analysis) -> bool:
+    """A match, a medal table, an epidemic tally: the rubric's "both named", not relations.
+
+    The sentences naming both sides hold more sport, health, culture or weather words than
+    relations words. A call about cooperation against COVID has more relations words than
+    pandemic words, and keeps its score.
+    """
+    pairs = [s for s in analysis.segments if s.has(IRAN) and s.has(RUSSIA)]
+    return bool(pairs) and sum(s.off_topic for s in pairs) > sum(s.relations for s in pairs)
 
 
 def _focus(segments: list[Segment]) -> list[Segment] | None:
