@@ -35,10 +35,8 @@ from typing import Any
 
 import jdatetime
 from hijridate import Hijri
-from lxml import etree
 
 from monitor.normalize import PERSIAN_DIGITS, fold_digits
-from monitor.pagetree import css, json_ld_nodes, meta_pairs, parse_document
 
 logger = logging.getLogger(__name__)
 
@@ -399,6 +397,10 @@ _META_KEYS = (
 
 
 def _as_tree(tree_or_html: Any) -> Any:
+    from lxml import etree
+
+    from monitor.pagetree import parse_document
+
     if isinstance(tree_or_html, etree._Element):
         return tree_or_html
     if isinstance(tree_or_html, bytes):
@@ -442,6 +444,8 @@ def _value_stamp(value: str) -> _Stamp | None:
 
 def _metadata(tree: Any) -> list[tuple[str, _Stamp]]:
     """Every parseable publication date in the page's metadata, by precedence."""
+    from monitor.pagetree import json_ld_nodes, meta_pairs
+
     by_key: dict[str, list[_Stamp]] = {k: [] for k in _META_KEYS}
     for name, content in meta_pairs(tree):
         if name in by_key and name != "json-ld" and (st := _value_stamp(content)):
@@ -458,6 +462,8 @@ def _metadata(tree: Any) -> list[tuple[str, _Stamp]]:
 
 def _stated_zone(tree: Any) -> tzinfo | None:
     """An offset the page states in any ISO timestamp of its metadata (dateModified too)."""
+    from monitor.pagetree import json_ld_nodes, meta_pairs
+
     values = [content for _, content in meta_pairs(tree)]
     for node in json_ld_nodes(tree):
         values += [v for k, v in node.items() if k.startswith("date") and isinstance(v, str)]
@@ -491,6 +497,8 @@ def find_published(
 def _find_published(
     tree: Any, url: str, outlet: Any, now: datetime | None
 ) -> tuple[datetime | None, str]:
+    from monitor.pagetree import css
+
     zone = _stated_zone(tree)
     found = _metadata(tree)
     for key, stamp in found:  # 1a. a value with its own offset

@@ -206,7 +206,10 @@ def test_exports_read_back_the_same_rows(filled: str, tmp_path: Path, fmt: str):
 
 
 def test_reading_commands_leave_the_heavy_libraries_unimported(filled: str):
-    """Cold start: on an existing store, none of these import hazm, Scrapy or trafilatura."""
+    """Cold start: on an existing store, none of these import hazm, Scrapy or trafilatura,
+    nor the lighter libraries they would not use: lxml (page parsing), Alembic (migrations run
+    only when a store is behind), pydantic (typer 0.29 converts options through it; the
+    constraints pin 0.28)."""
     commands = [
         ["query", "لاوروف", "--limit", "5"],
         ["query", "--rows"],
@@ -221,7 +224,8 @@ def test_reading_commands_leave_the_heavy_libraries_unimported(filled: str):
             "from monitor.cli import app\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n"
             f"    app({[*args, '--db', filled]!r}, standalone_mode=False)\n"
-            "print(','.join(m for m in ('hazm', 'scrapy', 'trafilatura', 'sklearn')"
+            "print(','.join(m for m in ('hazm', 'scrapy', 'trafilatura', 'sklearn',"
+            " 'lxml', 'alembic', 'pydantic')"
             " if m in sys.modules))\n"
         )
         proc = subprocess.run(
