@@ -39,7 +39,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from monitor import defaults
-from storage.models import Alert, Article, Watch, WatchHit, utcnow
+from storage.models import Alert, Watch, WatchHit
+from storage.rows import ArticleRow
+from storage.search import load_stories
+from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -102,12 +105,12 @@ def both_calendars_fa(dt: datetime | None) -> str:
     return f"{to_jalali_long(dt)} ({dt:%Y-%m-%d %H:%M} UTC)"
 
 
-def first_lines(story: Article, limit: int = LEAD_CHARS) -> str:
+def first_lines(story: ArticleRow, limit: int = LEAD_CHARS) -> str:
     text = clean(story.lead or story.body, single_line=True)
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
 
 
-def story_message(story: Article, kind: str, key: str) -> tuple[str, str]:
+def story_message(story: ArticleRow, kind: str, key: str) -> tuple[str, str]:
     """The Persian title and body of one story's alert."""
     from monitor.views import copies
 
@@ -129,7 +132,9 @@ def story_message(story: Article, kind: str, key: str) -> tuple[str, str]:
     return f"{head}: {title}", body
 
 
-def digest_message(watch: Watch, period: str, stories: list[Article], key: str) -> tuple[str, str]:
+def digest_message(
+    watch: Watch, period: str, stories: list[ArticleRow], key: str
+) -> tuple[str, str]:
     lines = [f"دیده‌بان «{clean(watch.name, True)}» — {len(stories)} خبر در دوره {period}"]
     for story in stories[:DIGEST_STORIES]:
         lines.append(
@@ -176,7 +181,7 @@ def _pending(
     )
 
 
-def queue_story(session: Session, watch: Watch, story: Article, kind: str, now: datetime) -> int:
+def queue_story(session: Session, watch: Watch, story: ArticleRow, kind: str, now: datetime) -> int:
     what = (
         f"story:{story.id}" if kind == "story" else f"update:{story.id}:{1 + len(story.sightings)}"
     )
@@ -205,14 +210,12 @@ def queue_digests(session: Session, watch: Watch, now: datetime) -> int:
     )
     n = 0
     for period in sorted(p for p in periods if p and p < (current or "") and p not in done):
-        stories = list(
-            session.scalars(
-                select(Article)
-                .join(WatchHit, WatchHit.article_id == Article.id)
-                .where(WatchHit.watch_id == watch.id, WatchHit.period == period)
-                .order_by(WatchHit.id)
-            )
-        )
+        ids = session.scalars(
+            select(WatchHit.article_id)
+            .where(WatchHit.watch_id == watch.id, WatchHit.period == period)
+            .order_by(WatchHit.id)
+        ).all()
+        stories = load_stories(session, ids)
         for target in watch.notify:
             key = alert_key(watch, f"digest:{period}", target)
             message = digest_message(watch, period, stories, key)

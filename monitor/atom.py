@@ -17,11 +17,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from monitor.alerts import both_calendars_fa, clean, first_lines, outlet_name
 from monitor.views import copies
-from storage.models import Article, Watch, WatchHit
+from storage.models import Watch, WatchHit
+from storage.rows import ArticleRow
 from storage.search import find_stories, load_stories
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -37,7 +38,7 @@ def rfc3339(dt: datetime) -> str:
     return dt.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def story_uri(story: Article) -> str:
+def story_uri(story: ArticleRow) -> str:
     return uuid.uuid5(NS, f"story\n{story.canonical_url}").urn
 
 
@@ -47,28 +48,25 @@ def feed_uri(watch: Watch | None) -> str:
     return uuid.uuid5(NS, f"feed\n{watch.name}\n{watch.created_at.isoformat()}").urn
 
 
-def story_updated(story: Article) -> datetime:
+def story_updated(story: ArticleRow) -> datetime:
     times = [story.fetched_at, *(s.seen_at for s in story.sightings)]
     if story.updated_at:
         times.append(story.updated_at)
     return max(times)
 
 
-def feed_stories(session: Session, watch: Watch | None, limit: int = ENTRIES) -> list[Article]:
+def feed_stories(session: Session, watch: Watch | None, limit: int = ENTRIES) -> list[ArticleRow]:
     """A watch's collected stories (newest first), or the newest stories of the store."""
     if watch is None:
         hits = find_stories(session, None, sort="date", limit=limit)
         return load_stories(session, [h.story_id for h in hits])
-    return list(
-        session.scalars(
-            select(Article)
-            .join(WatchHit, WatchHit.article_id == Article.id)
-            .where(WatchHit.watch_id == watch.id)
-            .order_by(WatchHit.id.desc())
-            .limit(limit)
-            .options(selectinload(Article.sightings))
-        )
-    )
+    ids = session.scalars(
+        select(WatchHit.article_id)
+        .where(WatchHit.watch_id == watch.id)
+        .order_by(WatchHit.id.desc())
+        .limit(limit)
+    ).all()
+    return load_stories(session, ids)
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
@@ -78,7 +76,7 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
     return el
 
 
-def _content(entry: ET.Element, story: Article) -> None:
+def _content(entry: ET.Element, story: ArticleRow) -> None:
     content = _sub(entry, "content", type="xhtml")
     div = ET.SubElement(content, f"{{{XHTML}}}div", {"dir": "rtl", "lang": "fa"})
     all_copies = copies(story)
@@ -93,7 +91,7 @@ def _content(entry: ET.Element, story: Article) -> None:
 
 
 def build_feed(
-    stories: Sequence[Article], *, watch: Watch | None = None, self_url: str | None = None
+    stories: Sequence[ArticleRow], *, watch: Watch | None = None, self_url: str | None = None
 ) -> bytes:
     """The Atom document; ``updated`` is the newest entry's, so an unchanged store gives a
     byte-identical feed."""

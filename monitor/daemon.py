@@ -42,7 +42,7 @@ from monitor.outlets import Schedule, load_outlets
 from monitor.recovery import busy_elsewhere, close_run, recover_runs
 from monitor.store import open_store
 from storage.db import StoreError, connect, make_engine
-from storage.models import utcnow
+from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 

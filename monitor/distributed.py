@@ -49,7 +49,8 @@ from sqlalchemy.orm import Session
 
 from monitor.jobs import crawl_command
 from monitor.recovery import close_run
-from storage.models import CrawlRun, utcnow
+from storage.models import CrawlRun
+from storage.types import utcnow
 
 if TYPE_CHECKING:
     import dramatiq

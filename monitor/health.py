@@ -13,14 +13,19 @@ import logging
 import statistics
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, func, inspect, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Engine, inspect, text
 
 from monitor.jobs import JOBS_TABLE
 from monitor.outlets import Outlet
-from storage.models import Article, CrawlRun
+from storage import rows
+
+if TYPE_CHECKING:
+    from storage.models import CrawlRun
+    from storage.rows import Reader, RunRow
+
+    Run = RunRow | CrawlRun
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +62,7 @@ def _share(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
 
 
-def _blocked(run: CrawlRun) -> int:
+def _blocked(run: Run) -> int:
     if run.blocked:
         return run.blocked
     return sum(
@@ -68,7 +73,7 @@ def _blocked(run: CrawlRun) -> int:
 
 
 def run_warnings(
-    runs: Sequence[CrawlRun], now: datetime, last_new: datetime | None, gap: timedelta
+    runs: Sequence[Run], now: datetime, last_new: datetime | None, gap: timedelta
 ) -> list[str]:
     """Warnings for one outlet from its finished runs (newest first) — pure, for tests."""
     warnings: list[str] = []
@@ -148,7 +153,7 @@ def stored_next_runs(engine: Engine) -> dict[str, datetime | None]:
 
 
 def outlet_health(
-    session: Session,
+    session: Reader,
     outlets: Mapping[str, Outlet],
     now: datetime,
     scheduler_next: Mapping[str, datetime | None] | None = None,
@@ -159,15 +164,9 @@ def outlet_health(
     database; an outlet without a stored job has ``next_run`` None (no daemon schedules it).
     """
     if scheduler_next is None:
-        bind = session.get_bind()
+        bind = session.engine if isinstance(session, Connection) else session.get_bind()
         scheduler_next = stored_next_runs(bind) if isinstance(bind, Engine) else {}
-    counts = dict(
-        session.execute(
-            select(Article.outlet, func.count())
-            .where(Article.seed_file.is_(None))
-            .group_by(Article.outlet)
-        ).all()
-    )
+    counts = rows.articles_per_outlet(session)
     report = []
     for key, outlet in outlets.items():
         report.append(_one(session, key, outlet, now, counts.get(key, 0), scheduler_next))
@@ -175,36 +174,16 @@ def outlet_health(
 
 
 def _one(
-    session: Session,
+    session: Reader,
     key: str,
     outlet: Outlet,
     now: datetime,
     articles: int,
     scheduler_next: Mapping[str, datetime | None],
 ) -> dict[str, Any]:
-    latest = session.scalar(
-        select(CrawlRun)
-        .where(CrawlRun.outlet == key)
-        .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
-        .limit(1)
-    )
-    finished = list(
-        session.scalars(
-            select(CrawlRun)
-            .where(CrawlRun.outlet == key, CrawlRun.status.in_(FINISHED))
-            .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
-            .limit(HISTORY)
-        )
-    )
-    new_starts = [
-        _aware(s)
-        for s in session.scalars(
-            select(CrawlRun.started_at)
-            .where(CrawlRun.outlet == key, CrawlRun.new > 0)
-            .order_by(CrawlRun.started_at.desc())
-            .limit(HISTORY)
-        )
-    ]
+    latest = next(iter(rows.runs(session, key, 1)), None)
+    finished = rows.runs(session, key, HISTORY, statuses=FINISHED)
+    new_starts = [_aware(s) for s in rows.new_run_starts(session, key, HISTORY)]
     gap = usual_gap([s for s in new_starts if s is not None])
     last_new = new_starts[0] if new_starts else None
     warnings = run_warnings(finished, now, last_new, gap) if finished else []
@@ -229,8 +208,8 @@ def log_outlet_warnings(
 ) -> list[str]:
     """Log each warning of these outlets at WARNING level (the daemon calls it after a job)."""
     now = now or datetime.now(UTC)
-    with Session(engine) as session:
-        report = outlet_health(session, outlets, now, scheduler_next={})
+    with engine.connect() as conn:
+        report = outlet_health(conn, outlets, now, scheduler_next={})
     found = []
     for entry in report:
         for warning in entry["warnings"]:

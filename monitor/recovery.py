@@ -15,7 +15,8 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from storage.models import CrawlRun, utcnow
+from storage.models import CrawlRun
+from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 

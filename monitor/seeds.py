@@ -12,10 +12,14 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from monitor.defaults import bundled_seeds_dir
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from storage.rows import Reader
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +67,18 @@ def read_seed(path: Path) -> Seed:
 
 def load_seeds(directory: Path) -> list[Seed]:
     return [read_seed(p) for p in seed_files(directory)]
+
+
+def seeds_current(reader: Reader, directory: Path) -> bool:
+    """Whether every seed file is stored and dated, so ``ensure_seeds`` has nothing to do:
+    what every command asks at start-up, answered without the ORM."""
+    from storage.seeds import stored_seed_files, unexamined_seed_files
+
+    files = seed_files(directory)
+    if not files:
+        raise NoSeedsError(f"no seed articles (*.txt) in {directory}")
+    have = stored_seed_files(reader)
+    return all(p.name in have for p in files) and not unexamined_seed_files(reader, have)
 
 
 def ensure_seeds(session: Session, directory: Path) -> int:

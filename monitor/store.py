@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from storage.db import StoreError, connect
 
@@ -23,7 +22,12 @@ def _seed(engine: Engine, directory: Path, attempts: int = 5) -> None:
     the same new store at the same moment: a conflict means "read the store again"."""
     from sqlalchemy.exc import IntegrityError, OperationalError
 
-    from monitor.seeds import ensure_seeds
+    from monitor.seeds import ensure_seeds, seeds_current
+
+    with engine.connect() as conn:  # the usual case, without importing the ORM
+        if seeds_current(conn, directory):
+            return
+    from sqlalchemy.orm import Session
 
     for attempt in range(attempts):
         try:

@@ -15,10 +15,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from storage.models import Article, CrawlRun, JudgedPage, Sighting
-from storage.search import CopyFilter
+if TYPE_CHECKING:
+    from storage.models import Article, CrawlRun, JudgedPage, Sighting
+    from storage.rows import ArticleRow, RunRow, SightingRow
+    from storage.search import CopyFilter
+
+    # The readers of ``storage.rows`` return plain rows; alerts and feeds load ORM objects
+    # (joined with their watches). Both have the same attribute names.
+    Story = ArticleRow | Article
+    Seen = SightingRow | Sighting
+    Run = RunRow | CrawlRun
 
 ARTICLE_PREFIX, SIGHTING_PREFIX = "a", "s"
 
@@ -44,11 +52,11 @@ def parse_item_id(value: str) -> ItemId:
     return ItemId(kind, int(raw))
 
 
-def article_id(a: Article) -> str:
+def article_id(a: Story) -> str:
     return str(ItemId("article", a.id))
 
 
-def sighting_id(s: Sighting) -> str:
+def sighting_id(s: Seen) -> str:
     return str(ItemId("sighting", s.id))
 
 
@@ -75,14 +83,14 @@ class Copy:
     url: str
     published: datetime | None
     fetched: datetime
-    row: Article | Sighting
+    row: Story | Seen
 
     @property
     def date(self) -> datetime:
         return self.published or self.fetched
 
 
-def copies(a: Article) -> list[Copy]:
+def copies(a: Story) -> list[Copy]:
     """The original and every sighting, earliest first (by each copy's own date)."""
     out = [Copy(article_id(a), "original", a.outlet, a.title, a.url, a.published, a.fetched_at, a)]
     out += [
@@ -93,7 +101,7 @@ def copies(a: Article) -> list[Copy]:
 
 
 def story_row(
-    a: Article,
+    a: Story,
     *,
     score: float | None = None,
     snippet: Any = None,
@@ -131,7 +139,7 @@ def story_row(
     return row
 
 
-def copy_row(c: Copy, story: Article, *, full_text: bool = False) -> dict[str, Any]:
+def copy_row(c: Copy, story: Story, *, full_text: bool = False) -> dict[str, Any]:
     """One copy for ``--rows`` and exports; ``full_text`` adds lead and body."""
     r = c.row
     row: dict[str, Any] = {
@@ -143,17 +151,17 @@ def copy_row(c: Copy, story: Article, *, full_text: bool = False) -> dict[str, A
         "url": c.url,
         **_dated("published", c.published),
         **_dated("fetched", c.fetched),
-        "similarity": round(r.score, 3) if isinstance(r, Sighting) else 1.0,
+        "similarity": 1.0 if c.kind == "original" else round(r.score, 3),  # type: ignore[union-attr]
         "cited_source": r.cited_source,
         "source": r.source,
     }
     if full_text:
-        row["lead"] = r.lead if isinstance(r, Article) else None
+        row["lead"] = r.lead if c.kind == "original" else None  # type: ignore[union-attr]
         row["body"] = r.body
     return row
 
 
-def article_detail(a: Article) -> dict[str, Any]:
+def article_detail(a: Story) -> dict[str, Any]:
     return {
         "id": article_id(a),
         "outlet": a.outlet,
@@ -177,9 +185,10 @@ def article_detail(a: Article) -> dict[str, Any]:
     }
 
 
-def sighting_detail(s: Sighting) -> dict[str, Any]:
+def sighting_detail(s: Seen) -> dict[str, Any]:
     """A sighting, its original, and its place among the story's copies (1 = first seen)."""
     story = s.original
+    assert story is not None, "a sighting from get_sighting carries its original"
     order = [c.id for c in copies(story)]
     return {
         "id": sighting_id(s),
@@ -209,7 +218,7 @@ def sighting_detail(s: Sighting) -> dict[str, Any]:
 RUN_COUNTS = ("requests", "not_modified", "pages", "new", "duplicate", "irrelevant", "failed")
 
 
-def run_row(r: CrawlRun) -> dict[str, Any]:
+def run_row(r: Run) -> dict[str, Any]:
     return {
         "id": r.id,
         "outlet": r.outlet,
@@ -260,7 +269,7 @@ def borderline_row(page: JudgedPage) -> dict[str, Any]:
     }
 
 
-def snippet_source(story: Article, wanted: set[str]) -> str:
+def snippet_source(story: Story, wanted: set[str]) -> str:
     """The copy text a snippet is taken from: the original's, else the first copy that has a
     wanted word (a story can match through a republication's text alone)."""
     from monitor.searchtext import search_tokens

@@ -24,8 +24,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.models import Article, Watch, WatchHit, utcnow
+from storage.models import Watch, WatchHit
+from storage.rows import ArticleRow
 from storage.search import CopyFilter, StoryHit, TextQuery, find_stories, load_stories
+from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +125,7 @@ def watch_filter(watch: Watch, fetched_since: datetime | None) -> CopyFilter:
 
 def matching_stories(
     session: Session, watch: Watch, fetched_since: datetime | None, limit: int | None = None
-) -> list[Article]:
+) -> list[ArticleRow]:
     """Stories the watch's query finds with a copy fetched since then, oldest first (the
     order they are announced in), relevance floor applied."""
     text = parse_text(watch.query)
@@ -144,7 +146,7 @@ def matching_stories(
     return list(reversed(stories))
 
 
-def _new_copy(story: Article, filters: CopyFilter) -> bool:
+def _new_copy(story: ArticleRow, filters: CopyFilter) -> bool:
     return any(filters.accepts(c.outlet, c.published, c.seen_at) for c in story.sightings)
 
 
@@ -215,6 +217,6 @@ def collect(session: Session, now: datetime | None = None) -> list[Collected]:
     return out
 
 
-def preview(session: Session, watch: Watch, limit: int = 20) -> Sequence[Article]:
+def preview(session: Session, watch: Watch, limit: int = 20) -> Sequence[ArticleRow]:
     """What the watch would find in the whole store (ignoring ``since``), newest first."""
     return list(reversed(matching_stories(session, watch, None, limit=limit)))

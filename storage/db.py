@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 
@@ -335,29 +335,37 @@ def close_dead_runs(engine: Engine) -> int:
     gone when no session holds its advisory lock (``hold_run_lock``). A store opened read-only
     is left as it is.
     """
-    from sqlalchemy import select
+    from sqlalchemy import JSON, bindparam, update
 
-    from storage.models import CrawlRun, utcnow
+    from storage.rows import CRAWL_RUNS, RunRow, runs
+    from storage.types import UTCDateTime, utcnow
 
     try:
-        with Session(engine) as session:
-            running = list(session.scalars(select(CrawlRun).where(CrawlRun.status == "running")))
+        with engine.connect() as conn:
+            running = runs(conn, limit=None, statuses=("running",))
+            dead: list[RunRow] = []
             if engine.dialect.name == "sqlite":
                 dead = [run for run in running if _pid_gone(run.pid)]
             elif engine.dialect.name == "postgresql" and running:
                 with engine.connect() as probe:
                     dead = [run for run in running if _run_gone(probe, run.id)]
-            else:
-                dead = []
+            c = CRAWL_RUNS.c
+            close = (
+                update(CRAWL_RUNS)
+                .where(c.id == bindparam("run_id"), c.status == "running")
+                .values(
+                    status="interrupted",
+                    finished_at=bindparam("at", type_=UTCDateTime),
+                    failures=bindparam("failures", type_=JSON),
+                )
+            )
             for run in dead:
-                run.status = "interrupted"
-                run.finished_at = run.finished_at or utcnow()
-                run.failures = [
-                    *(run.failures or []),
-                    {"url": "", "reason": f"crawl process {run.pid} gone before it finished"},
-                ]
+                gone = {"url": "", "reason": f"crawl process {run.pid} gone before it finished"}
+                failures = [*(run.failures or []), gone]
+                at = run.finished_at or utcnow()
+                conn.execute(close, {"run_id": run.id, "at": at, "failures": failures})
             if dead:
-                session.commit()
+                conn.commit()
                 log.warning("closed %d crawl run(s) whose process was gone", len(dead))
             return len(dead)
     except Exception as exc:  # read-only store, locked file: reading still works
@@ -380,4 +388,6 @@ def check_writable(engine: Engine) -> None:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
+    from sqlalchemy.orm import sessionmaker
+
     return sessionmaker(engine, expire_on_commit=False)

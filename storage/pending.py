@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from storage.models import PendingUrl, SeenUrl, utcnow
+from storage.models import PendingUrl, SeenUrl
+from storage.types import utcnow
 
 
 @dataclass(frozen=True)

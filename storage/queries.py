@@ -7,26 +7,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from storage import rows
+from storage.rows import ArticleRow, RunRow
 
-from storage.models import Article, CrawlRun, JudgedPage, SeenUrl, Sighting
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
-
-def get_article(session: Session, article_id: int) -> Article | None:
-    return session.scalar(
-        select(Article)
-        .where(Article.id == article_id)
-        .options(selectinload(Article.sightings), selectinload(Article.revisions))
-    )
+    from storage.models import JudgedPage
+    from storage.rows import Reader
 
 
-def list_runs(session: Session, outlet: str | None = None, limit: int = 30) -> list[CrawlRun]:
-    stmt = select(CrawlRun).order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
-    if outlet:
-        stmt = stmt.where(CrawlRun.outlet == outlet)
-    return list(session.scalars(stmt.limit(limit)))
+def get_article(session: Reader, article_id: int) -> ArticleRow | None:
+    """An article with its sightings and earlier revisions, or ``None``."""
+    found = rows.articles(session, [article_id], revisions=True)
+    return found[0] if found else None
+
+
+def list_runs(session: Reader, outlet: str | None = None, limit: int = 30) -> list[RunRow]:
+    return rows.runs(session, outlet, limit)
 
 
 @dataclass(frozen=True)
@@ -34,20 +34,12 @@ class OutletCounts:
     articles: int
     sightings: int
     newest: datetime | None
-    last_run: CrawlRun | None
+    last_run: RunRow | None
 
 
-def outlet_counts(session: Session, outlet: str) -> OutletCounts:
-    articles, newest = session.execute(
-        select(func.count(Article.id), func.max(Article.fetched_at)).where(
-            Article.outlet == outlet, Article.seed_file.is_(None)
-        )
-    ).one()
-    sightings = session.scalar(select(func.count(Sighting.id)).where(Sighting.outlet == outlet))
-    last = session.scalar(
-        select(CrawlRun).where(CrawlRun.outlet == outlet).order_by(CrawlRun.id.desc()).limit(1)
-    )
-    return OutletCounts(articles or 0, sightings or 0, newest, last)
+def outlet_counts(session: Reader, outlet: str) -> OutletCounts:
+    articles, newest, sightings = rows.outlet_articles(session, outlet)
+    return OutletCounts(articles, sightings, newest, rows.last_run(session, outlet))
 
 
 def telegram_seen(session: Session, channels: list[str]) -> dict[str, dict[int, str]]:
@@ -55,6 +47,10 @@ def telegram_seen(session: Session, channels: list[str]) -> dict[str, dict[int, 
 
     Post URLs are ``https://t.me/<channel>/<id>``; the largest id is the channel's watermark.
     """
+    from sqlalchemy import select
+
+    from storage.models import SeenUrl
+
     wanted = {c.lower() for c in channels}
     found: dict[str, dict[int, str]] = {c: {} for c in wanted}
     rows = session.execute(
@@ -77,6 +73,10 @@ def borderline_pages(
     until: datetime | None = None,
 ) -> list[JudgedPage]:
     """Pages judged just under the relevance threshold (kept, not stories), newest first."""
+    from sqlalchemy import func, select
+
+    from storage.models import JudgedPage
+
     when = func.coalesce(JudgedPage.published, JudgedPage.fetched_at)
     stmt = select(JudgedPage).where(JudgedPage.verdict == "borderline")
     if outlets:

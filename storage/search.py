@@ -17,12 +17,18 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, select, text
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Connection, bindparam, select, text
 
-from storage.models import Article, Sighting, UTCDateTime
+from storage.rows import ArticleRow, SightingRow, articles, sighting
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from storage.models import Article, Sighting
+    from storage.rows import Reader
+from storage.types import UTCDateTime
 
 Phrase = tuple[str, ...]
 SORTS = ("relevance", "date")
@@ -205,8 +211,14 @@ def _statement(
     return f"SELECT count(*) FROM articles a WHERE {matched}" + (f" AND {where}" if where else "")
 
 
-def _params(session: Session, query: TextQuery | None, f: CopyFilter) -> tuple[str, dict[str, Any]]:
-    dialect = session.get_bind().dialect.name
+def dialect_of(reader: Reader) -> str:
+    """The backend's name for a ``Connection`` or a ``Session``."""
+    bind = reader if isinstance(reader, Connection) else reader.get_bind()
+    return bind.dialect.name
+
+
+def _params(session: Reader, query: TextQuery | None, f: CopyFilter) -> tuple[str, dict[str, Any]]:
+    dialect = dialect_of(session)
     params: dict[str, Any] = {}
     if query is not None:
         params["match"] = fts5_match(query) if dialect == "sqlite" else tsquery(query)
@@ -240,7 +252,7 @@ EARLY_STOP = True
 
 
 def find_stories(
-    session: Session,
+    session: Reader,
     query: TextQuery | None,
     filters: CopyFilter = CopyFilter(),
     *,
@@ -274,7 +286,7 @@ def find_stories(
 
 
 def _newest(
-    session: Session, dialect: str, f: CopyFilter, params: dict[str, Any], n: int
+    session: Reader, dialect: str, f: CopyFilter, params: dict[str, Any], n: int
 ) -> list[tuple[int, Any]]:
     """The ``n`` newest matching stories passing the filters: (id, sort date), newest first.
 
@@ -306,7 +318,7 @@ WINDOW_MARGIN = 2.0
 
 
 def _pg_own(
-    session: Session, f: CopyFilter, params: dict[str, Any], n: int
+    session: Reader, f: CopyFilter, params: dict[str, Any], n: int
 ) -> list[tuple[int, Any]]:
     """The first branch on PostgreSQL (own text matches, the original passes the filters):
     the ``n`` newest, exactly, whatever the words' frequency.
@@ -347,7 +359,7 @@ def _pg_own(
 
 
 def _pg_windows(
-    session: Session,
+    session: Reader,
     where: str,
     params: dict[str, Any],
     need: int,
@@ -412,7 +424,7 @@ def _key_range(f: CopyFilter) -> tuple[int | None, int | None]:
 
 
 def _keyed_walk(
-    session: Session, f: CopyFilter, params: dict[str, Any], n: int
+    session: Reader, f: CopyFilter, params: dict[str, Any], n: int
 ) -> list[tuple[int, Any]]:
     """Stories whose own text matches and whose original passes the filters, newest first:
     the date-keyed FTS5 index read backwards from the newest key (or the filter's end date),
@@ -445,7 +457,7 @@ def _keyed_walk(
 
 
 def _scores(
-    session: Session,
+    session: Reader,
     dialect: str,
     f: CopyFilter,
     params: dict[str, Any],
@@ -501,35 +513,28 @@ def _as_datetime(value: Any) -> datetime:
 
 
 def count_stories(
-    session: Session, query: TextQuery | None, filters: CopyFilter = CopyFilter()
+    session: Reader, query: TextQuery | None, filters: CopyFilter = CopyFilter()
 ) -> int:
     dialect, params = _params(session, query, filters)
     sql = _statement(dialect, query, filters, count=True)
     return int(session.execute(_bind(sql, params), params).scalar_one())
 
 
-def load_stories(session: Session, ids: Sequence[int]) -> list[Article]:
+def load_stories(session: Reader, ids: Sequence[int]) -> list[ArticleRow]:
     """The stories' originals with their sightings, in the order of ``ids``."""
-    if not ids:
-        return []
-    found = session.scalars(
-        select(Article).where(Article.id.in_(ids)).options(selectinload(Article.sightings))
-    ).all()
-    by_id = {a.id: a for a in found}
-    return [by_id[i] for i in ids if i in by_id]
+    return articles(session, ids)
 
 
-def get_sighting(session: Session, sighting_id: int) -> Sighting | None:
-    return session.scalar(
-        select(Sighting)
-        .where(Sighting.id == sighting_id)
-        .options(selectinload(Sighting.original).selectinload(Article.sightings))
-    )
+def get_sighting(session: Reader, sighting_id: int) -> SightingRow | None:
+    """A sighting with its original and the original's other sightings."""
+    return sighting(session, sighting_id)
 
 
 def rewrite_search_text(session: Session, document: Callable[..., str], batch: int = 1000) -> int:
     """Recompute ``search_text`` of every article and sighting with ``document(*fields)``;
     the full-text indexes follow (triggers on SQLite, a generated column on PostgreSQL)."""
+    from storage.models import Article, Sighting
+
     n = 0
     last = 0
     while articles := session.scalars(

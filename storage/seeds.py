@@ -5,23 +5,30 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from storage.models import Article
-from storage.writes import FingerprintBlob, save_fingerprint
+from storage.rows import ARTICLES
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from storage.models import Article
+    from storage.rows import Reader
+    from storage.writes import FingerprintBlob
 
 
-def stored_seed_files(session: Session) -> set[str]:
+def stored_seed_files(session: Reader) -> set[str]:
+    a = ARTICLES.c
     return {
         name
-        for name in session.scalars(select(Article.seed_file).where(Article.seed_file.is_not(None)))
+        for name in session.execute(select(a.seed_file).where(a.seed_file.is_not(None))).scalars()
         if name
     }
 
 
-def unexamined_seed_files(session: Session, names: Collection[str]) -> set[str]:
+def unexamined_seed_files(session: Reader, names: Collection[str]) -> set[str]:
     """Which of the stored seeds ``names`` were stored before seeds had dates (no
     ``date_source`` at all).
 
@@ -30,9 +37,10 @@ def unexamined_seed_files(session: Session, names: Collection[str]) -> set[str]:
     statistics exist (``ANALYZE`` counts the millions of non-seed rows, all NULL, as one value):
     171 ms at 1,000,000 articles, at every start of every command that opens the store.
     """
+    a = ARTICLES.c
     unexamined = set()
     for name in sorted(names):
-        row = session.execute(select(Article.date_source).where(Article.seed_file == name)).first()
+        row = session.execute(select(a.date_source).where(a.seed_file == name)).first()
         if row is not None and row.date_source is None:
             unexamined.add(name)
     return unexamined
@@ -42,6 +50,8 @@ def date_seed(
     session: Session, seed_file: str, *, title: str, published: datetime | None, date_source: str
 ) -> None:
     """Give a stored seed the title and date its text states."""
+    from storage.models import Article
+
     article = session.scalar(select(Article).where(Article.seed_file == seed_file))
     if article is not None:
         article.title, article.published, article.date_source = title, published, date_source
@@ -59,6 +69,9 @@ def insert_seed(
     published: datetime | None = None,
     date_source: str | None = None,
 ) -> Article:
+    from storage.models import Article
+    from storage.writes import save_fingerprint
+
     article = Article(
         canonical_url=f"seed:{seed_file}",
         url=f"seed:{seed_file}",

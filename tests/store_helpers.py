@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from monitor.searchtext import search_document
-from storage.models import Article, Sighting, utcnow
+from storage.models import Article, Sighting
+from storage.types import utcnow
 
 _N = itertools.count(1)
 

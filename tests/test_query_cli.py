@@ -209,7 +209,8 @@ def test_reading_commands_leave_the_heavy_libraries_unimported(filled: str):
     """Cold start: on an existing store, none of these import hazm, Scrapy or trafilatura,
     nor the lighter libraries they would not use: lxml (page parsing), Alembic (migrations run
     only when a store is behind), pydantic (typer 0.29 converts options through it; the
-    constraints pin 0.28)."""
+    constraints pin 0.28), SQLAlchemy's ORM and the mapped classes (they read through
+    ``storage.rows``)."""
     commands = [
         ["query", "لاوروف", "--limit", "5"],
         ["query", "--rows"],
@@ -225,7 +226,7 @@ def test_reading_commands_leave_the_heavy_libraries_unimported(filled: str):
             "with contextlib.redirect_stdout(io.StringIO()):\n"
             f"    app({[*args, '--db', filled]!r}, standalone_mode=False)\n"
             "print(','.join(m for m in ('hazm', 'scrapy', 'trafilatura', 'sklearn',"
-            " 'lxml', 'alembic', 'pydantic')"
+            " 'lxml', 'alembic', 'pydantic', 'sqlalchemy.orm', 'storage.models')"
             " if m in sys.modules))\n"
         )
         proc = subprocess.run(

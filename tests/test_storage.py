@@ -489,3 +489,56 @@ def test_days_are_utc_days_whatever_the_servers_time_zone(any_store):
     with Session(engine) as s:
         assert str(s.scalar(select(func.date(Article.published)))) == "2023-12-05"
     engine.dispose()
+
+
+def test_plain_row_readers_read_what_the_orm_reads(any_store):
+    """``storage.rows`` (what the reading commands use, without the ORM) returns every field
+    the mapped classes return, decoded the same way (aware UTC times, JSON lists), on both
+    backends; its table handles name only columns the mapped tables have."""
+    from dataclasses import fields
+
+    from sqlalchemy.orm import selectinload
+
+    from storage import rows
+    from storage.models import Base, CrawlRun, Sighting
+    from storage.writes import SightingData, record_sighting
+
+    for handle in (rows.ARTICLES, rows.SIGHTINGS, rows.REVISIONS, rows.CRAWL_RUNS):
+        mapped = Base.metadata.tables[handle.name]
+        for col in handle.columns:
+            assert col.name in mapped.columns, (handle.name, col.name)
+            assert type(col.type).__name__ in (type(mapped.columns[col.name].type).__name__, "Text")
+
+    with _bare(any_store) as s:
+        story = _story(s, 1, fetched_at=TEHRAN_EVENING)
+        _upsert(s, _article(canonical_url=story.canonical_url, body=story.body + " تکمیل شد."))
+        for n in (6, 5):
+            record_sighting(
+                s,
+                SightingData(
+                    story.id, f"https://www.irna.ir/news/{n}", f"https://www.irna.ir/news/{n}",
+                    "irna", "near", 0.9, title=f"رونوشت {n}", published=TEHRAN_EVENING,
+                ),
+            )  # fmt: skip
+        s.add(CrawlRun(outlet="mehr", status="failed", failures=[{"url": "u", "reason": "۵۰۳"}]))
+        s.commit()
+        orm = s.scalar(
+            select(Article)
+            .where(Article.id == story.id)
+            .options(selectinload(Article.sightings), selectinload(Article.revisions))
+        )
+        with s.get_bind().connect() as conn:
+            (plain,) = rows.articles(conn, [story.id, 10_000], revisions=True)
+            copy = rows.sighting(conn, orm.sightings[1].id)
+            (run,) = rows.runs(conn, "mehr")
+        for f in fields(rows.ArticleRow):
+            if f.name not in ("sightings", "revisions"):
+                assert getattr(plain, f.name) == getattr(orm, f.name), f.name
+        assert plain.fetched_at.tzinfo is not None and plain.relevance_reasons == ["test"]
+        assert [c.id for c in plain.sightings] == [c.id for c in orm.sightings]
+        assert [r.body for r in plain.revisions] == [r.body for r in orm.revisions]
+        assert copy is not None and copy.original is not None
+        assert (copy.title, copy.original.id) == (orm.sightings[1].title, story.id)
+        assert copy.published == TEHRAN_EVENING and isinstance(orm.sightings[1], Sighting)
+        assert (run.status, run.failures) == ("failed", [{"url": "u", "reason": "۵۰۳"}])
+        assert run.started_at.tzinfo is not None

@@ -143,8 +143,6 @@ def query(
 
     Example: monitor query لاوروف عراقچی --since 1403/01/01 --outlet mehr --format json
     """
-    from sqlalchemy.orm import Session
-
     from monitor.snippets import make_snippet
     from monitor.views import copies, copy_row, snippet_source, story_row
     from storage.search import find_stories, load_stories
@@ -178,7 +176,7 @@ def query(
             filters = replace(filters, fetched_since=seen)
     wanted = text.positive_tokens() if text else set()
     out: list[dict[str, Any]] = []
-    with Session(store(url)) as session:
+    with store(url).connect() as session:
         hits = find_stories(session, text, filters, sort=order, limit=limit, offset=offset)
         scores = {h.story_id: h.score for h in hits}
         for story in load_stories(session, [h.story_id for h in hits]):
@@ -210,6 +208,7 @@ def query(
 def _list_borderline(url: str, text: Any, filters: Any, limit: int, offset: int, fmt: str) -> None:
     """``query --borderline``: judged pages just under the threshold, which are not stories;
     words filter on the page's kept text (the set is small: a plain pass, no index)."""
+
     from sqlalchemy.orm import Session
 
     from monitor.searchtext import search_tokens
@@ -315,8 +314,6 @@ def show(
 
     Example: monitor show a42
     """
-    from sqlalchemy.orm import Session
-
     from monitor.views import article_detail, parse_item_id, sighting_detail
     from storage.queries import get_article
     from storage.search import get_sighting
@@ -326,7 +323,7 @@ def show(
         item = parse_item_id(item_id)
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    with Session(store(db)) as session:
+    with store(db).connect() as session:
         if item.kind == "sighting":
             s = get_sighting(session, item.number)
             if s is None:
@@ -408,14 +405,12 @@ def sources(outlets: OutletsOpt = None, db: DbOpt = None, fmt: FormatOpt = "tabl
 
     Example: monitor sources --format json
     """
-    from sqlalchemy.orm import Session
-
     from monitor.views import source_row
     from storage.queries import outlet_counts
 
     check_format(fmt)
     rows = []
-    with Session(store(db)) as session:
+    with store(db).connect() as session:
         for key, o in load_outlets(outlets).items():
             rows.append(source_row(key, o, outlet_counts(session, key)))
     cols = ["outlet", "name", "schedule", "feeds", "articles", "sightings", "last_run"]
@@ -437,14 +432,14 @@ def runs(
 
     Example: monitor runs --outlet mehr --limit 5   (or: monitor runs --failures)
     """
-    from sqlalchemy.orm import Session
-
     from storage.queries import list_runs
 
     check_format(fmt)
     check_positive("--limit", limit, most=1000)
     outlet = check_outlets([outlet], outlets)[0] if outlet else None
     if failures:
+        from sqlalchemy.orm import Session
+
         from monitor.defaults import MONITOR_MAX_ATTEMPTS
         from storage.pending import failed_urls
 
@@ -453,7 +448,7 @@ def runs(
         cols = ["url", "outlet", "attempts", "state", "last_seen", "reason"]
         render.emit(rows, fmt, title="Failed pages", table_columns=cols)
         return
-    with Session(store(db)) as session:
+    with store(db).connect() as session:
         rows = [run_row(r) for r in list_runs(session, outlet, limit)]
     # Which worker ran a crawl matters only where workers share the work.
     who = ["worker"] if any(r["worker"] for r in rows) else []
@@ -467,14 +462,12 @@ def status(outlets: OutletsOpt = None, db: DbOpt = None, fmt: FormatOpt = "table
 
     Example: monitor status --format json
     """
-    from sqlalchemy.orm import Session
-
     from monitor.health import outlet_health
     from monitor.lock import daemon_running
 
     check_format(fmt)
     url = db_url(db)
-    with Session(store(url)) as session:
+    with store(url).connect() as session:
         rows = outlet_health(session, load_outlets(outlets), datetime.now(UTC))
     running = daemon_running(url)
     for row in rows:

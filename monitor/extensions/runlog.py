@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from monitor.failures import FAILURES_KEY
 from storage.db import connect, hold_run_lock, release_run_lock
-from storage.models import CrawlRun, utcnow
+from storage.models import CrawlRun
+from storage.types import utcnow
 
 # crawl_runs column <- stats key
 COUNTS = {

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Article, Sighting
+from storage.rows import ArticleRow
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class DiffLine:
     text: str
 
 
-def revision_diffs(article: Article) -> list[dict[str, Any]]:
+def revision_diffs(article: ArticleRow) -> list[dict[str, Any]]:
     """Each correction as a line diff from the text before it to the text after it."""
     versions = [(r.changed_at, r.title, r.body) for r in article.revisions]
     versions.append((article.updated_at or article.fetched_at, article.title, article.body))
