@@ -251,8 +251,6 @@ def _actor_reasons(analysis: Analysis) -> list[str]:
         ("rup", "russian place"),
         ("rua", "russian (adjective)"),
         ("rum", "russian outlet (a source, not an actor)"),
-        ("rvo", "russian non-official voice (not the state)"),
-        ("ivo", "iranian non-official voice (not the state)"),
     )
     for category, label in labels:
         by_place: dict[str, list[str]] = {}

@@ -33,11 +33,8 @@ _SEGMENT_END = re.compile(r"[.!?؟؛;\n•🔹🔸🔴♦️👈]+|\s[-–—|]\
 CATEGORIES: tuple[tuple[str, str, str], ...] = (
     ("ignore", "phrases", "ign"),
     ("russia", "media", "rum"),
-    ("russia", "voices", "rvo"),
-    ("iran", "voices", "ivo"),
     ("iran", "actors", "ir"),
     ("russia", "actors", "ru"),
-    ("iran", "institutions", "ir"),
     ("iran", "places", "irp"),
     ("iran", "issues", "irp"),
     ("russia", "places", "rup"),
@@ -56,18 +53,11 @@ _LABELS = {
     "rup": "russian place",
     "rua": "russian (adjective)",
     "rum": "russian outlet",
-    "rvo": "russian non-official voice",
-    "ivo": "iranian non-official voice",
     "oc": "other country",
     "nat": "other nationality",
 }
 
 Phrase = tuple[str, ...]
-
-# The words around Russia (``w:``) weigh, all together, as much as this many lexicon cues.
-# 3 rather than 2: chosen by grouped cross-validation and leave-one-outlet-out inside the
-# training part (bench/relevance_cv.py, bench/relevance_eval.py --per-outlet).
-GRAM_SCALE = 3.0
 
 
 def load_actors(
@@ -181,9 +171,6 @@ class FeatureExtractor:
 
     def __init__(self, actors: dict[str, dict[str, list[str]]], terms: dict[str, object]) -> None:
         self.lexicon = build_lexicon(actors, terms)
-        # Iran's institutions named without the country ("ستاد کل نیروهای مسلح"): another
-        # state's when a country follows ("ستاد کل نیروهای مسلح اوکراین").
-        self.institutions = frozenset(actors.get("iran", {}).get("institutions", []))
         relations = terms.get("relations", {})
         assert isinstance(relations, dict)
         off = terms.get("off_topic", {})
@@ -225,8 +212,6 @@ class FeatureExtractor:
                 continue
             if category == "iri" and _qualified(start, end, cats, ends, toks):
                 category = "title"  # "وزیر خارجه روسیه": that country's official, not Iran's
-            elif display in self.institutions and _followed_by_country(end, cats, toks):
-                category = "title"  # "نیروی دریایی ارتش روسیه"
             if category not in ("title",):
                 seg.found.setdefault(category, []).append(display)
             out += [*toks[i:start], f"_{category}_"]
@@ -296,13 +281,6 @@ def _qualified(
     return ends.get(start) in _QUALIFIERS
 
 
-def _followed_by_country(end: int, cats: dict[int, tuple[int, str]], toks: list[str]) -> bool:
-    nxt = cats.get(end)
-    if nxt is not None and nxt[1] in _QUALIFIERS - {"ir", "ira"}:
-        return True
-    return tuple(toks[end : end + 2]) in _THAT_COUNTRY
-
-
 def _bucket(n: int, edges: tuple[int, ...]) -> str:
     for edge in edges:
         if n <= edge:
@@ -365,10 +343,6 @@ def features(segments: list[Segment]) -> dict[str, float]:
                 f[f"lex:adjacent_{where}"] = 1.0
                 if a.relations or b.relations:
                     f["lex:adjacent_relations"] = 1.0
-    # A non-official voice ("یک تحلیلگر روس"): not the state, but the model sees it was there.
-    for cat in ("rvo", "ivo"):
-        if any(cat in s.found for s in segments):
-            f[f"lex:voice_{cat[0:2]}"] = 1.0
     pairs = sum(1 for s in segments if s.has(IRAN) and s.has(RUSSIA))
     if pairs:
         f[f"lex:pairs_{_bucket(pairs, (1, 2, 4))}"] = 1.0
@@ -395,7 +369,7 @@ def features(segments: list[Segment]) -> dict[str, float]:
         grams.update(f"w:{t}" for t in toks)
         grams.update(f"w:{a} {b}" for a, b in itertools.pairwise(toks))
     if grams:
-        value = GRAM_SCALE / math.sqrt(len(grams))
+        value = 2.0 / math.sqrt(len(grams))  # n-grams weigh as much as two lexicon cues
         for g in grams:
             f[g] = value
     # Words of the sentences that name both sides, apart from the rest: "_ru_ … حمایت … _ir_"
@@ -430,8 +404,6 @@ _LEX_WORDS = {
     "third_speaks_on_pair": "a third party speaking of both",
     "russian_outlet": "a Russian outlet named",
     "russian_outlet_only": "Russia only as a news source",
-    "voice_rv": "a Russian non-official voice (analyst, host, blogger)",
-    "voice_iv": "an Iranian non-official voice (analyst, expatriate, student)",
     "title_iran": "Iran in the headline",
     "title_russia": "Russia in the headline",
 }

@@ -77,13 +77,8 @@ def test_reasons_are_readable(model: RelevanceModel) -> None:
     assert "iran actor in title: عراقچی" in verdict.reasons
     assert "russia actor in title: لاوروف" in verdict.reasons
     assert any(r.startswith("for: ") for r in verdict.reasons)
-    # The sentence that weighed most is shown as written: ZWNJ and all, not normalised tokens
-    # (which of the two sentences naming both sides weighs most depends on the weights).
-    shown = [r for r in verdict.reasons if r.startswith("sentence that weighed most")]
-    assert shown in (
-        ["sentence that weighed most (title): رایزنی تلفنی عراقچی و لاوروف"],
-        ["sentence that weighed most (lead): وزیر امور خارجه ایران با همتای روس خود گفت‌وگو کرد"],
-    )
+    # The sentence that weighed most is shown as written: ZWNJ and all, not normalised tokens.
+    assert "sentence that weighed most (title): رایزنی تلفنی عراقچی و لاوروف" in verdict.reasons
     assert verdict.reasons[-1].endswith(f"model {verdict.version})")
     assert verdict.threshold == model.threshold
 
@@ -243,35 +238,3 @@ def test_focus_does_not_pass_a_long_article_that_only_lists_russia(model: Releva
 def test_short_items_are_never_judged_on_a_focus(model: RelevanceModel) -> None:
     verdict = model.score("لاوروف و عراقچی در مسکو دیدار کردند", "لاوروف و عراقچی دیدار کردند.")
     assert not any(r.startswith("judged on its focus") for r in verdict.reasons)
-
-
-def test_non_official_voice_is_not_the_state(model: RelevanceModel) -> None:
-    """The rubric's "non-official voices": a Russian analyst on Iran is not Russia speaking."""
-    verdict = model.score("یک تحلیلگر روس: ایران در جنگ با آمریکا پیروز شد", "")
-    assert verdict.score == 0.0
-    assert "russian non-official voice (not the state) in title: تحلیلگر روس" in verdict.reasons
-    assert "no russian actor" in verdict.reasons
-    # Plural "کارشناسان روس" (Rosatom's staff) stays Russian.
-    staff = model.score("کارشناسان روس کار ساخت واحد دوم نیروگاه بوشهر را از سر گرفتند", "")
-    assert "russian (adjective) in title: روس" in staff.reasons
-
-
-def test_iranian_institution_with_another_country_after_it_is_that_countrys() -> None:
-    """ "ستاد کل نیروهای مسلح" is Iran's; "ستاد کل نیروهای مسلح اوکراین" is Ukraine's."""
-    model = RelevanceModel.load()
-    ukraine = model.score(
-        "حملات شبانه روسیه",
-        "ستاد کل نیروهای مسلح اوکراین اعلام کرد در حملات روسیه ۱۳ نفر کشته شدند",
-    )
-    assert ukraine.score == 0.0 and "no iranian actor" in ukraine.reasons
-    iran = model.score("بیانیه ستاد کل نیروهای مسلح درباره رزمایش با روسیه", "")
-    assert "iran actor in title: ستاد کل نیروهای مسلح" in iran.reasons
-
-
-def test_current_and_archive_office_holders_are_known(model: RelevanceModel) -> None:
-    verdict = model.score(
-        "ونیدیکتوف در تهران با احمدیان دیدار کرد",
-        "معاون دبیر شورای امنیت روسیه درباره همکاری‌های امنیتی گفت‌وگو کرد.",
-    )
-    assert "russia actor in title: ونیدیکتوف" in verdict.reasons
-    assert verdict.relevant
