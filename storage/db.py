@@ -228,6 +228,12 @@ def _transactional_ddl(engine: Engine) -> Engine:
     the driver's own handling is off and every transaction starts with ``BEGIN IMMEDIATE``:
     the whole upgrade commits or none of it does, and a second process migrating the same new
     store waits for the first and then finds nothing left to do.
+
+    Foreign keys are off on this connection (set before the transaction starts: inside one
+    the pragma does nothing). A migration that rebuilds a table others refer to (0011) drops
+    the old table, and with foreign keys on SQLite first deletes the old table's rows and, by
+    ``ON DELETE CASCADE``, every row that refers to them. Such a migration checks
+    ``PRAGMA foreign_key_check`` itself.
     """
     runner = create_engine(
         engine.url,
@@ -236,8 +242,13 @@ def _transactional_ddl(engine: Engine) -> Engine:
         poolclass=NullPool,
     )
     event.listen(runner, "connect", _sqlite_pragmas)
+    event.listen(runner, "connect", _foreign_keys_off)
     event.listen(runner, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
     return runner
+
+
+def _foreign_keys_off(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    dbapi_conn.execute("PRAGMA foreign_keys=OFF")
 
 
 _READY: dict[str, Engine] = {}

@@ -35,6 +35,9 @@ class Base(DeclarativeBase):
 
 class Article(Base):
     __tablename__ = "articles"
+    # SQLite: a deleted row's id is never handed out again (migration 0011); PostgreSQL's
+    # sequence never reuses one anyway.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     canonical_url: Mapped[str] = mapped_column(String(1000), unique=True)
@@ -99,6 +102,7 @@ class Sighting(Base):
     """A page that republished a known story: where, when, how close, and of what."""
 
     __tablename__ = "sightings"
+    __table_args__ = {"sqlite_autoincrement": True}  # as for articles (migration 0011)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     article_id: Mapped[int] = mapped_column(

@@ -445,21 +445,32 @@ def test_reading_queries_count_and_order_alike(any_store):
         assert full is not None and [c.canonical_url[-1] for c in full.sightings] == ["5", "6"]
 
 
-def test_a_deleted_articles_id_is_not_given_to_the_next_article(any_store, request):
-    """A merged twin or a joined Telegram post deletes an ``articles`` row; another process's
-    near-duplicate index may still hold its id, so the id must not come back as a different
-    story. PostgreSQL's sequence never reuses it; SQLite's ``INTEGER PRIMARY KEY`` without
-    ``AUTOINCREMENT`` hands the largest id out again once its row is deleted (not fixed yet:
-    the fix is a rebuild of the ``articles`` table, see docs/scaling.md)."""
-    if any_store.startswith("sqlite"):
-        request.applymarker(pytest.mark.xfail(strict=True, reason="SQLite reuses the id"))
+def test_a_deleted_articles_or_sightings_id_is_not_given_to_the_next_row(any_store):
+    """A merged twin or a joined Telegram post deletes an ``articles`` row (its sightings go
+    with it when it still has any); another process's near-duplicate index, or an analyst's
+    note of ``a42``/``s17``, may still hold the id, so it must not come back as a different
+    story or copy. PostgreSQL's sequences never reuse an id; SQLite's tables are
+    ``AUTOINCREMENT`` since migration 0011 (an ``INTEGER PRIMARY KEY`` without it handed the
+    largest id out again once its row was deleted)."""
+    from storage.models import Sighting
+    from storage.writes import SightingData, record_sighting
+
+    def copy_of(story: Article, n: int) -> Sighting:
+        url = f"https://www.irna.ir/news/{n}"
+        return record_sighting(s, SightingData(story.id, url, url, "irna", "near", 0.9))
+
     with _bare(any_store) as s:
         _story(s, 1)
         newest = _story(s, 2)
+        gone_copy = copy_of(newest, 2).id
+        s.commit()
         gone = newest.id
         s.delete(newest)
         s.commit()
-        assert _story(s, 3).id > gone
+        assert s.get(Sighting, gone_copy) is None
+        again = _story(s, 3)
+        assert again.id > gone
+        assert copy_of(again, 3).id > gone_copy
 
 
 def test_days_are_utc_days_whatever_the_servers_time_zone(any_store):
