@@ -46,7 +46,8 @@ def test_crawl_start_imports_nothing_the_judge_loads():
         "names = [*settings.ITEM_PIPELINES, *settings.SPIDER_MIDDLEWARES,\n"
         "         *settings.DOWNLOADER_MIDDLEWARES, *settings.EXTENSIONS,\n"
         "         *settings.DOWNLOAD_HANDLERS.values()]\n"
-        "loaded = [load_object(n).__name__ for n in names if n.startswith(('monitor', 'spiders'))]\n"
+        "ours = [n for n in names if n.startswith(('monitor', 'spiders'))]\n"
+        "loaded = [load_object(n).__name__ for n in ours]\n"
         f"print(json.dumps([loaded, [m for m in {JUDGING_ONLY!r} if m in sys.modules]]))\n"
     )
     proc = subprocess.run(
