@@ -11,11 +11,10 @@ from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from monitor.defaults import USER_AGENT
-from monitor.judge import Judge
-from monitor.store import open_store
 
 if TYPE_CHECKING:
     from monitor.extract import Extracted
+    from monitor.judge import Judge
 
 PAGE_SUFFIXES = {".html", ".htm", ".xhtml", ".txt", ""}
 MAX_BYTES = 10 * 1024 * 1024
@@ -120,9 +119,15 @@ def check_pages(
     actors: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """One verdict dict per page; the judge (index, relevance model) is loaded once."""
-    from monitor.outlets import load_outlets
+    from monitor.startup import loading
 
-    judge = Judge(open_store(db, seeds), load_outlets(outlets_file), terms, actors=actors)
+    with loading():  # what judging needs, loaded once (see monitor.startup)
+        import monitor.extract  # noqa: F401  (trafilatura: every page is extracted)
+        from monitor.judge import Judge
+        from monitor.outlets import load_outlets
+        from monitor.store import open_store
+
+        judge = Judge(open_store(db, seeds), load_outlets(outlets_file), terms, actors=actors)
     for source in sources:
         yield check_one(judge, source, url, mirror)
 

@@ -124,23 +124,26 @@ def run_crawl(outlets: Sequence[str] | None = None, **options: Any) -> list[int]
     """Crawl the outlets (all enabled ones by default); returns the crawl_runs ids."""
     from scrapy.crawler import CrawlerProcess
 
+    from monitor.startup import loading
+
     settings = crawl_settings(**options)
     db = settings.get("MONITOR_DB")
     open_store(db, settings.get("MONITOR_SEEDS"))  # create, migrate, seed before any spider
     root = logging.getLogger()
     for handler in list(root.handlers):  # Scrapy installs its own, honouring LOG_LEVEL
         root.removeHandler(handler)
-    process = CrawlerProcess(settings)
-    names = list(outlets) if outlets else process.spider_loader.list()
-    unknown = sorted(set(names) - set(process.spider_loader.list()))
-    if unknown:
-        raise ValueError(f"unknown outlet(s): {', '.join(unknown)}")
     crawlers = []
-    for name in names:
-        since = last_success(db, name)
-        crawler = process.create_crawler(name)
-        crawlers.append(crawler)
-        process.crawl(crawler, since=since.isoformat() if since else None)
+    with loading():  # Scrapy's components and ours, built once (see monitor.startup)
+        process = CrawlerProcess(settings)
+        names = list(outlets) if outlets else process.spider_loader.list()
+        unknown = sorted(set(names) - set(process.spider_loader.list()))
+        if unknown:
+            raise ValueError(f"unknown outlet(s): {', '.join(unknown)}")
+        for name in names:
+            since = last_success(db, name)
+            crawler = process.create_crawler(name)
+            crawlers.append(crawler)
+            process.crawl(crawler, since=since.isoformat() if since else None)
     if settings.get("LOG_LEVEL") != "DEBUG":
         for handler in root.handlers:  # the one Scrapy installed for the crawlers
             handler.addFilter(one_line_errors)

@@ -112,6 +112,8 @@ def _spellings(text: str) -> list[Phrase]:
         return []
     out = [key]
     for variant in (text.replace("\u200c", " "), text.replace(" ", "")):
+        if variant == text:  # no ZWNJ (or no space) to vary: the same tokens again
+            continue
         other = tuple(tokens(variant))
         if other and other not in out:
             out.append(other)

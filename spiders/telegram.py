@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 from twisted.python.failure import Failure
 
 from monitor.channels import Channel, load_channels
-from monitor.extract import Extracted
 from monitor.failures import failure_reason, record_failure
 from monitor.items import PageItem
 from monitor.middlewares.conditional import NotModified
@@ -35,6 +34,11 @@ from storage.queries import telegram_seen
 
 def post_item(post: Post, channel: Channel, refetch: bool = False) -> PageItem:
     """A post as the pipelines take it: already extracted, source ``telegram``."""
+    # Here, not at the top: the spider loader imports this module before every crawl's first
+    # request, and ``monitor.extract`` brings trafilatura (~0.3 s), which the Judge loads
+    # beside the first requests anyway.
+    from monitor.extract import Extracted
+
     extracted = Extracted(
         title=post.title,
         text=post.text,

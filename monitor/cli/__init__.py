@@ -10,12 +10,15 @@ import logging
 import os
 import sys
 
-import typer
+from monitor.startup import loading
 
-from monitor.cli import crawling, judging, reading, watching  # noqa: F401  (registers commands)
-from monitor.cli.base import UserError, app, parse_day
-from monitor.outlets import OutletConfigError
-from storage.db import StoreError
+with loading():  # the commands' modules: SQLAlchemy, Typer, the models (see monitor.startup)
+    import typer
+
+    from monitor.cli import crawling, judging, reading, watching  # noqa: F401  (registers them)
+    from monitor.cli.base import UserError, app, parse_day
+    from monitor.outlets import OutletConfigError
+    from storage.db import StoreError
 
 __all__ = ["app", "main", "parse_day"]
 

@@ -131,10 +131,13 @@ def _first_failure(failures: list[dict[str, Any]] | None) -> str:
 def _crawl_with_progress(
     outlets: list[str] | None, *, show: bool, quiet: bool = False, **options: Any
 ) -> list[int]:
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from monitor.startup import loading
 
-    from monitor.crawl import run_crawl
-    from monitor.extensions.progress import DISPLAYS
+    with loading():  # Scrapy and Twisted (see monitor.startup)
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        from monitor.crawl import run_crawl
+        from monitor.extensions.progress import DISPLAYS
 
     if not show or not err.is_terminal:
         # --quiet: Scrapy's own error lines are left out; the final line names each failed

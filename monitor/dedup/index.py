@@ -26,7 +26,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -38,6 +37,7 @@ from monitor.dedup.fingerprints import (
     SIGNATURE_BYTES,
     Fingerprint,
 )
+from monitor.dedup.match import Match
 
 # Verdict threshold on the score: containment (share of the new page's n-grams found in the
 # original) less Z standard errors of its estimate. 0.5: "most of its body is that item's
@@ -57,15 +57,6 @@ _MERGE_AT = 4096
 _CHANCE = 2.0**-8  # two unrelated 8-bit minima are equal by chance this often
 _BLOB_CHUNK = 65536
 _THREADED_SORT_AT = 50_000
-
-
-@dataclass(frozen=True)
-class Match:
-    """A page duplicates article ``of``: same canonical URL, same text, or near text."""
-
-    kind: Literal["url", "exact", "near"]
-    of: int
-    score: float
 
 
 def _hash64(content_hash: str) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from scrapy.crawler import Crawler
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
@@ -19,11 +19,13 @@ from sqlalchemy.orm import Session
 
 from monitor.failures import record_failure
 from monitor.items import PageItem
-from monitor.judge import Judge
 from monitor.pipelines.drops import Failed
 from monitor.store import open_store
 from storage.db import default_db_url
 from storage.writes import mark_seen
+
+if TYPE_CHECKING:  # imported where a Judge is built: the stages load before the first request
+    from monitor.judge import Judge
 
 _JUDGES: dict[tuple[object, ...], Judge] = {}
 # A Judge may be loading in a background thread (``JudgePipeline.open_spider``) while the
@@ -37,6 +39,7 @@ def judge_for(
     key = (db_url, outlets_file, terms, *sorted(model.items()))
     with _JUDGES_LOCK:
         if key not in _JUDGES:
+            from monitor.judge import Judge
             from monitor.outlets import load_outlets
 
             _JUDGES[key] = Judge(engine, load_outlets(outlets_file), terms, **model)  # type: ignore[arg-type]
