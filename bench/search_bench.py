@@ -154,6 +154,21 @@ def load_sqlite(path: Path, n: int, pool: list[str], rebuild: bool) -> str:
     return url
 
 
+def refresh_counts(url: str) -> None:
+    """What the daemon does after a crawl: recount the words' document counts ranked search
+    reads (``storage.bm25``) when they are missing or the store changed by a few per cent."""
+    from sqlalchemy.orm import Session
+
+    from storage.bm25 import refresh_if_stale
+    from storage.db import connect
+
+    t0 = time.perf_counter()
+    with Session(connect(url)) as session:
+        if refresh_if_stale(session):
+            session.commit()
+            print(f"  word counts refreshed in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+
+
 def load_postgres(url: str, n: int, pool: list[str], rebuild: bool) -> str:
     import psycopg
 
@@ -342,6 +357,7 @@ def main() -> None:
     print(f"{len(pool)} sentences in the pool", file=sys.stderr)
     if args.backend == "sqlite":
         url = load_sqlite(Path(args.db), args.size, pool, args.rebuild)
+        refresh_counts(url)
     else:
         url = load_postgres(args.pg, args.size, pool, args.rebuild)
         if args.cluster:
