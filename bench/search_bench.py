@@ -344,6 +344,12 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="timed runs of each query")
     ap.add_argument("--build-only", action="store_true", help="build the store, time nothing")
     ap.add_argument("--trigram", action="store_true", help="PostgreSQL: also time pg_trgm")
+    ap.add_argument(
+        "--bm25",
+        action="store_true",
+        help="SQLite: rank with FTS5's bm25() (its pass over every match), not from the cached "
+        "document counts (storage.bm25): the cost before migration 0012",
+    )
     ap.add_argument("--per-query", action="store_true", help="each query's slowest run to stderr")
     ap.add_argument(
         "--cluster",
@@ -364,6 +370,10 @@ def main() -> None:
             cluster_by_date(url)
     if args.build_only:
         return
+    if args.bm25:
+        import storage.bm25
+
+        storage.bm25.USE_CACHED_COUNTS = False
     results = measure(url, args.like_queries, args.repeat, args.per_query)
     if args.trigram and args.backend == "postgresql":
         results.append(measure_trigram(url))
