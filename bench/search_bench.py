@@ -19,7 +19,10 @@ Usage::
         --pg postgresql://postgres@127.0.0.1:5432/search_bench
 
 A store of that size is reused when it already holds ``--size`` articles (building 1,000,000
-takes a long while); ``--rebuild`` starts over. Results go to stdout as a Markdown table.
+takes a long while); ``--rebuild`` starts over. On SQLite the words' document counts ranked
+search reads (``storage.bm25``) are then refreshed as the daemon would, if missing or stale;
+``--bm25`` ranks with FTS5's ``bm25()`` instead, for comparison. Results go to stdout as a
+Markdown table.
 """
 
 from __future__ import annotations
