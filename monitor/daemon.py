@@ -36,7 +36,14 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor import alerts, health
 from monitor.defaults import MONITOR_ALERT_EVERY
-from monitor.jobs import JOB_DEFAULTS, JOBS_TABLE, build_trigger, crawl_command, first_run_time
+from monitor.jobs import (
+    JOB_DEFAULTS,
+    JOBS_TABLE,
+    build_trigger,
+    crawl_command,
+    first_run_time,
+    refresh_search_counts,
+)
 from monitor.lock import AlreadyRunning, instance_lock
 from monitor.outlets import Schedule, load_outlets
 from monitor.recovery import busy_elsewhere, close_run, recover_runs
@@ -169,7 +176,7 @@ def crawl_job(
         log.info("crawl of %s ended: exit %s in %.1fs", outlet, rc, elapsed)
         with contextlib.suppress(Exception):
             health.log_outlet_warnings(engine, _outlets_for_health(outlet, outlets_file))
-        _refresh_search_counts(engine)
+        refresh_search_counts(engine, log)  # ranked search's word counts, when stale
         if not _STATE.stopping.is_set():
             alerts.after_crawl(db, policy=_STATE.alert_policy)  # watches; sends what is due
         return {"outlet": outlet, "pid": proc.pid, "returncode": rc, "seconds": elapsed}
@@ -177,25 +184,6 @@ def crawl_job(
         with _STATE.lock:
             _STATE.active -= 1
             _STATE.idle.notify_all()
-
-
-def _refresh_search_counts(engine: Any) -> None:
-    """Recount the words' document counts ranked search reads (SQLite) once the store has
-    grown or shrunk by more than a few per cent since (``storage.bm25``): a read of the whole
-    index, about 7–12 s at 1,000,000 articles, and a short write. A failure (the store busy)
-    only leaves ranking on FTS5's own ``bm25()`` until the next crawl's try."""
-    from sqlalchemy.orm import Session
-
-    from storage.bm25 import refresh_if_stale
-
-    t0 = time.monotonic()
-    try:
-        with Session(engine) as session:
-            if refresh_if_stale(session):
-                session.commit()
-                log.info("search word counts refreshed in %.1fs", time.monotonic() - t0)
-    except Exception as exc:
-        log.warning("search word counts not refreshed: %s", exc)
 
 
 def enqueue_job(outlet: str, queue: str, time_limit: float = 1800.0) -> dict[str, Any]:
