@@ -19,7 +19,10 @@ Usage::
         --pg postgresql://postgres@127.0.0.1:5432/search_bench
 
 A store of that size is reused when it already holds ``--size`` articles (building 1,000,000
-takes a long while); ``--rebuild`` starts over. Results go to stdout as a Markdown table.
+takes a long while); ``--rebuild`` starts over. On SQLite the words' document counts ranked
+search reads (``storage.bm25``) are then refreshed as the daemon would, if missing or stale;
+``--bm25`` ranks with FTS5's ``bm25()`` instead, for comparison. Results go to stdout as a
+Markdown table.
 """
 
 from __future__ import annotations
@@ -152,6 +155,21 @@ def load_sqlite(path: Path, n: int, pool: list[str], rebuild: bool) -> str:
     conn.close()
     print(f"built {n} articles in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     return url
+
+
+def refresh_counts(url: str) -> None:
+    """What the daemon does after a crawl: recount the words' document counts ranked search
+    reads (``storage.bm25``) when they are missing or the store changed by a few per cent."""
+    from sqlalchemy.orm import Session
+
+    from storage.bm25 import refresh_if_stale
+    from storage.db import connect
+
+    t0 = time.perf_counter()
+    with Session(connect(url)) as session:
+        if refresh_if_stale(session):
+            session.commit()
+            print(f"  word counts refreshed in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
 
 
 def load_postgres(url: str, n: int, pool: list[str], rebuild: bool) -> str:
@@ -329,6 +347,12 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="timed runs of each query")
     ap.add_argument("--build-only", action="store_true", help="build the store, time nothing")
     ap.add_argument("--trigram", action="store_true", help="PostgreSQL: also time pg_trgm")
+    ap.add_argument(
+        "--bm25",
+        action="store_true",
+        help="SQLite: rank with FTS5's bm25() (its pass over every match), not from the cached "
+        "document counts (storage.bm25): the cost before migration 0012",
+    )
     ap.add_argument("--per-query", action="store_true", help="each query's slowest run to stderr")
     ap.add_argument(
         "--cluster",
@@ -342,12 +366,17 @@ def main() -> None:
     print(f"{len(pool)} sentences in the pool", file=sys.stderr)
     if args.backend == "sqlite":
         url = load_sqlite(Path(args.db), args.size, pool, args.rebuild)
+        refresh_counts(url)
     else:
         url = load_postgres(args.pg, args.size, pool, args.rebuild)
         if args.cluster:
             cluster_by_date(url)
     if args.build_only:
         return
+    if args.bm25:
+        import storage.bm25
+
+        storage.bm25.USE_CACHED_COUNTS = False
     results = measure(url, args.like_queries, args.repeat, args.per_query)
     if args.trigram and args.backend == "postgresql":
         results.append(measure_trigram(url))

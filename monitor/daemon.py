@@ -36,7 +36,14 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor import alerts, health
 from monitor.defaults import MONITOR_ALERT_EVERY
-from monitor.jobs import JOB_DEFAULTS, JOBS_TABLE, build_trigger, crawl_command, first_run_time
+from monitor.jobs import (
+    JOB_DEFAULTS,
+    JOBS_TABLE,
+    build_trigger,
+    crawl_command,
+    first_run_time,
+    refresh_search_counts,
+)
 from monitor.lock import AlreadyRunning, instance_lock
 from monitor.outlets import Schedule, load_outlets
 from monitor.recovery import busy_elsewhere, close_run, recover_runs
@@ -169,6 +176,7 @@ def crawl_job(
         log.info("crawl of %s ended: exit %s in %.1fs", outlet, rc, elapsed)
         with contextlib.suppress(Exception):
             health.log_outlet_warnings(engine, _outlets_for_health(outlet, outlets_file))
+        refresh_search_counts(engine, log)  # ranked search's word counts, when stale
         if not _STATE.stopping.is_set():
             alerts.after_crawl(db, policy=_STATE.alert_policy)  # watches; sends what is due
         return {"outlet": outlet, "pid": proc.pid, "returncode": rc, "seconds": elapsed}

@@ -47,7 +47,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from monitor.jobs import crawl_command
+from monitor.jobs import crawl_command, refresh_search_counts
 from monitor.recovery import close_run
 from storage.models import CrawlRun
 from storage.types import utcnow
@@ -213,10 +213,12 @@ def crawl_locked(outlet: str, time_limit: float = 1800.0) -> dict[str, Any]:
         repaired = close_orphan_runs(ctx.engine, outlet)
         if repaired:
             log.warning("%s: closed %d run(s) of a worker that died", outlet, repaired)
-        return _crawl_child(ctx, outlet, time_limit, renew=lock.reacquire)
+        done = _crawl_child(ctx, outlet, time_limit, renew=lock.reacquire)
     finally:
         with contextlib.suppress(Exception):
             lock.release()
+    refresh_search_counts(ctx.engine, log)  # ranked search's word counts, when stale
+    return done
 
 
 def close_orphan_runs(engine: Engine, outlet: str) -> int:

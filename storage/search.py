@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, bindparam, select, text
 
+from storage import bm25
 from storage.rows import ArticleRow, SightingRow, articles, sighting
 
 if TYPE_CHECKING:
@@ -280,7 +281,7 @@ def find_stories(
         newest = _newest(session, dialect, filters, params, page_end)
         return [StoryHit(sid, None) for sid, _ in newest[offset:page_end]]
     window = _newest(session, dialect, filters, params, max(RANK_WINDOW, page_end))
-    scores = _scores(session, dialect, filters, params, window)
+    scores = _scores(session, dialect, filters, params, window, query)
     ranked = sorted((sid for sid, _ in window), key=lambda sid: (-scores.get(sid, 0.0), -sid))
     return [StoryHit(sid, scores.get(sid, 0.0)) for sid in ranked[offset:page_end]]
 
@@ -462,36 +463,56 @@ def _scores(
     f: CopyFilter,
     params: dict[str, Any],
     window: list[tuple[int, Any]],
+    query: TextQuery,
 ) -> dict[int, float]:
     """Each windowed story's best score over its matching copies (BM25 on SQLite, ``ts_rank``
-    on PostgreSQL). On SQLite the original's scores come from the date-keyed index read from
-    the window's oldest second on: BM25 needs one pass over a cursor, not one per story."""
+    on PostgreSQL).
+
+    On SQLite the originals that match are read from the date-keyed index from the window's
+    oldest second on (one pass over a cursor, not one per story), and scored by
+    ``storage.bm25`` from cached document counts; while those are missing or stale, by FTS5's
+    ``bm25()``, which counts every row holding each word once per query."""
     if not window:
         return {}
     ids = [sid for sid, _ in window]
+    wanted = set(ids)
     args = {**params, "ids": ids}
     if dialect == "sqlite":
-        own = (
-            f"SELECT rowid & {_KEY_UNIT - 1} AS story, -bm25(articles_date_fts) AS score "
-            "FROM articles_date_fts WHERE articles_date_fts MATCH :match "
-            "AND rowid >= :key_lo" + ("" if f.until is None else " AND rowid < :key_hi")
-        )
-        if not EARLY_STOP:
-            own = (
-                "SELECT rowid AS story, -bm25(articles_fts) AS score FROM articles_fts "
-                "WHERE articles_fts MATCH :match"
-            )
-        oldest = min(_as_datetime(d) for _, d in window)
-        args["key_lo"] = _key_of(oldest) - _KEY_UNIT
-        args["key_hi"] = _key_range(f)[1]
+        fts = "articles_date_fts" if EARLY_STOP else "articles_fts"
+        if EARLY_STOP:
+            story = f"rowid & {_KEY_UNIT - 1}"
+            oldest = min(_as_datetime(d) for _, d in window)
+            args["key_lo"] = _key_of(oldest) - _KEY_UNIT
+            args["key_hi"] = _key_range(f)[1]
+            where = "rowid >= :key_lo" + ("" if f.until is None else " AND rowid < :key_hi")
+        else:
+            story, where = "rowid", "rowid IN :ids"
+        matched = f"SELECT {story} AS story, rowid FROM {fts} WHERE {fts} MATCH :match AND {where}"
         copies = (
             "SELECT s.article_id, -bm25(sightings_fts) FROM sightings_fts JOIN sightings s "
             "ON s.id = sightings_fts.rowid WHERE sightings_fts MATCH :match "
             "AND s.article_id IN :ids"
         )
+        keys = {
+            int(sid): int(key)
+            for sid, key in session.execute(_bind(matched, args), args)
+            if int(sid) in wanted
+        }
+        positive = [p for group in query.groups for p in group]
+        own = bm25.window_scores(session, fts, positive, keys)
+        if own is not None:
+            scores = dict(own)
+            for sid, score in session.execute(_bind(copies, args), args):
+                sid, score = int(sid), float(score)
+                scores[sid] = max(score, scores.get(sid, score))
+            return {sid: s for sid, s in scores.items() if sid in wanted}
+        own_sql = (
+            f"SELECT {story} AS story, -bm25({fts}) AS score FROM {fts} "
+            f"WHERE {fts} MATCH :match AND {where}"
+        )
     else:
         q = "(SELECT CAST(:match AS tsquery) AS q) q"
-        own = (
+        own_sql = (
             f"SELECT a.id AS story, ts_rank(a.search_vector, q.q) AS score FROM articles a, {q} "
             "WHERE a.id IN :ids AND a.search_vector @@ q.q"
         )
@@ -499,8 +520,7 @@ def _scores(
             f"SELECT s.article_id, ts_rank(s.search_vector, q.q) FROM sightings s, {q} "
             "WHERE s.article_id IN :ids AND s.search_vector @@ q.q"
         )
-    sql = f"SELECT story, max(score) FROM ({own} UNION ALL {copies}) h GROUP BY story"
-    wanted = set(ids)
+    sql = f"SELECT story, max(score) FROM ({own_sql} UNION ALL {copies}) h GROUP BY story"
     rows = session.execute(_bind(sql, args), args)
     return {int(sid): float(score) for sid, score in rows if int(sid) in wanted}
 
@@ -554,6 +574,8 @@ def rewrite_search_text(session: Session, document: Callable[..., str], batch: i
         last = sightings[-1].id
         session.flush()
         session.expunge_all()
+    if n:  # the cached document counts no longer describe the index
+        bm25.forget_term_docs(session)
     return n
 
 

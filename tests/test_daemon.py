@@ -434,6 +434,13 @@ def test_daemon_schedules_incremental_runs(
         first = wait_for(lambda: finished_runs(db_url), what="first run")[0]
         assert first[8] > 0 and first[7] == 0  # pages fetched, no 304 yet
         assert query(db_url, "SELECT id FROM apscheduler_jobs") == [("mehr",)]  # the job store
+        if db_url.startswith("sqlite"):
+            # After the crawl the daemon counted the words ranked search weighs (storage.bm25).
+            state = wait_for(
+                lambda: query(db_url, "SELECT rows FROM search_term_docs_state"),
+                what="search word counts",
+            )
+            assert state == query(db_url, "SELECT count(*) FROM articles")
 
         # Run 2, nothing changed: conditional GETs answer 304, no article is fetched again.
         second = wait_for(lambda: finished_runs(db_url)[1:], what="second run")[0]

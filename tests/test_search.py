@@ -433,3 +433,145 @@ def test_postgresql_keeps_the_search_vector_in_the_row(pg_url: str):
         long_id = _store(s, f"گزارش بلند درباره بندر. {words}.")
         s.commit()
         assert _found(s, "بندر واژه599") == {long_id}
+
+
+# Ranked search on SQLite: BM25 from cached document counts (storage.bm25, migration 0012).
+_WORDS = [
+    "ایران", "روسیه", "سفیر", "بندر", "گاز", "نفت", "مسکو", "تهران", "دیدار", "قرارداد",
+    "تحریم", "همکاری",
+]  # fmt: skip
+
+
+def _fts5_ranking(session: Session, text_query: str) -> list[tuple[int, float]]:
+    """FTS5's own ``bm25()`` over every match, best first (the ranking's tie order)."""
+    from sqlalchemy import text
+
+    from storage.search import fts5_match
+
+    rows = session.execute(
+        text("SELECT rowid, -bm25(articles_fts) FROM articles_fts WHERE articles_fts MATCH :m"),
+        {"m": fts5_match(parse_query(text_query))},
+    ).all()
+    return sorted(((int(i), float(s)) for i, s in rows), key=lambda r: (-r[1], -r[0]))
+
+
+def _same(got: list[tuple[int, float]], expected: list[tuple[int, float]]) -> bool:
+    """The same stories in the same order with the same scores (to rounding)."""
+    return (
+        len(got) == len(expected) > 0
+        and [i for i, _ in got] == [i for i, _ in expected]
+        and [s for _, s in got] == pytest.approx([s for _, s in expected], rel=1e-12)
+    )
+
+
+def _ranked(session: Session, text_query: str, spy: list[bool]) -> list[tuple[int, float]]:
+    spy.clear()
+    hits = find_stories(session, parse_query(text_query), sort="relevance", limit=1000)
+    return [(h.story_id, h.score or 0.0) for h in hits]
+
+
+@pytest.fixture
+def ranked_store(db_url: str, monkeypatch):
+    """60 articles of 4–40 words drawn from a dozen, some in most articles (IDF at its floor),
+    some in a few; the fast path's use recorded in ``spy`` (True: cached counts, False:
+    ``bm25()``)."""
+    import random
+
+    import storage.search
+    from storage import bm25
+
+    rng = random.Random(14)
+    weights = [30, 25, 8, 6, 4, 4, 3, 3, 2, 2, 1, 1]
+    with Session(connect(db_url)) as s:
+        for i in range(60):
+            words = rng.choices(_WORDS, weights, k=rng.randint(4, 40))
+            body = " ".join(words[:3]) + ". " + " ".join(words[3:]) + "."
+            _store(s, body, published=_when(2020 + i % 5, 1 + i % 12, 1 + i % 28, i % 24))
+        s.commit()
+        spy: list[bool] = []
+        real = bm25.window_scores
+
+        def recorded(*args, **kw):  # type: ignore[no-untyped-def]
+            out = real(*args, **kw)
+            spy.append(out is not None)
+            return out
+
+        monkeypatch.setattr(bm25, "window_scores", recorded)
+        monkeypatch.setattr(storage.search, "RANK_WINDOW", 1000)
+        yield s, spy
+
+
+RANKED_QUERIES = [
+    "ایران", "سفیر", "قرارداد", "ایران روسیه", "سفیر بندر گاز", "گاز OR نفت",
+    "تحریم OR همکاری OR ایران", "روسیه -تحریم", '"دیدار سفیر"', '"ایران روسیه" مسکو',
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("min_docs", [1, 1000])
+@pytest.mark.parametrize("early_stop", [True, False])
+def test_bm25_from_cached_counts_ranks_as_fts5(ranked_store, monkeypatch, min_docs, early_stop):
+    """With the counts current, the ranking and its scores are FTS5's ``bm25()``: every word
+    cached (``min_docs`` 1) or none (1000: each counted in the index), single words, several,
+    OR, exclusion and phrases, through either index."""
+    import storage.search
+    from storage import bm25
+
+    session, spy = ranked_store
+    monkeypatch.setattr(storage.search, "EARLY_STOP", early_stop)
+    cached = bm25.refresh_term_docs(session, min_docs)
+    assert cached > len(_WORDS) if min_docs == 1 else cached == 0  # the seeds add words
+    session.commit()
+    assert bm25.is_current(session)
+    for q in RANKED_QUERIES:
+        expected = _fts5_ranking(session, q)
+        got = _ranked(session, q, spy)
+        assert spy == [True], q
+        assert _same(got, expected), q
+
+
+def test_stale_or_unusable_counts_fall_back_to_fts5_bm25(ranked_store):
+    """The cached counts are read (a wrong one changes the scores); once the store has grown
+    by more than STALE_FRACTION, after a search-text rewrite, or when a row's text does not
+    split into the tokens FTS5 counted, the ranking is ``bm25()``'s; a refresh brings the
+    counts back."""
+    from sqlalchemy import text
+
+    from monitor.searchtext import search_document
+    from storage import bm25
+    from storage.search import rewrite_search_text
+
+    session, spy = ranked_store
+    bm25.refresh_term_docs(session, 1)
+    session.commit()
+    q = "قرارداد OR تحریم"
+    assert _same(_ranked(session, q, spy), _fts5_ranking(session, q))
+    session.execute(text("UPDATE search_term_docs SET docs = 2 WHERE term = 'تحریم'"))
+    assert not _same(_ranked(session, q, spy), _fts5_ranking(session, q))
+    assert spy == [True]
+    # Grown by more than STALE_FRACTION (3 %) of the 65 rows counted: the counts are stale.
+    assert not bm25.refresh_if_stale(session)  # current: nothing to do
+    for i in range(3):
+        _store(session, f"قرارداد تازه شماره {i}.", published=_when(2025, 1, 1 + i))
+    session.commit()
+    assert not bm25.is_current(session)
+    assert _same(_ranked(session, q, spy), _fts5_ranking(session, q))
+    assert spy == [False]
+    assert bm25.refresh_if_stale(session)
+    session.commit()
+    assert bm25.is_current(session)
+    assert _same(_ranked(session, q, spy), _fts5_ranking(session, q))
+    assert spy == [True]
+    # A text FTS5 splits otherwise (the underscore separates words for its tokenizer).
+    newest = max(i for i, _ in _fts5_ranking(session, q))
+    session.execute(
+        text("UPDATE articles SET search_text = search_text || ' گاز_نفت' WHERE id = :i"),
+        {"i": newest},
+    )
+    assert _same(_ranked(session, q, spy), _fts5_ranking(session, q))
+    assert spy == [False]
+    # Rewriting the search text forgets the counts (a new normalizer changes the words).
+    assert rewrite_search_text(session, search_document) > 0
+    session.commit()
+    assert not bm25.is_current(session)
+    assert _same(_ranked(session, q, spy), _fts5_ranking(session, q))
+    assert spy == [False]

@@ -391,10 +391,13 @@ def reindex(db: DbOpt = None) -> None:
     from sqlalchemy.orm import Session
 
     from monitor.searchtext import search_document
+    from storage.bm25 import refresh_if_stale
     from storage.search import rewrite_search_text
 
     with Session(store(db)) as session:
         n = rewrite_search_text(session, search_document)
+        session.commit()
+        refresh_if_stale(session)  # the words' document counts for ranked search
         session.commit()
     err.print(f"reindexed {n} articles and sightings")
 
