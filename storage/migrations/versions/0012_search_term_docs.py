@@ -15,7 +15,7 @@ benchmark after a build, ``monitor reindex``), not here: counting reads the whol
 PostgreSQL ranks with ``ts_rank``, which has no document frequencies: nothing to do there.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from alembic import op
 
 revision = "0012"
 # 0011 is being added in another branch: point this at it when both are merged.
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
