@@ -10,11 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from storage.models import Article, JudgedPage, PostLink, SeenUrl, Sighting
+
+# Asked for every crawled web article (``monitor.telegram.stories``): Core statements built
+# once, run on the session's connection (see ``storage.reads``).
+_LINKS = PostLink.__table__.c
+_POSTS_LINKING = (
+    select(PostLink.__table__)
+    .where(_LINKS.article_url == bindparam("url"))
+    .order_by(_LINKS.posted_at.asc().nulls_last(), _LINKS.id)
+)
+_ARTICLES = Article.__table__.c
+_AROUND = select(_ARTICLES.id).where(
+    _ARTICLES.published.between(bindparam("low"), bindparam("high"))
+)
+_AROUND_FROM = _AROUND.where(_ARTICLES.source == bindparam("source"))
 
 
 def record_post_links(
@@ -61,18 +76,13 @@ def own_row(session: Session, story_id: int, canonical_url: str) -> bool:
     )
 
 
-def posts_linking(session: Session, article_url: str) -> list[PostLink]:
-    """Posts that link to this article, earliest first; posts of unknown time after them.
+def posts_linking(session: Session, article_url: str) -> list[Row[Any]]:
+    """Posts that link to this article (``post_links`` rows, read-only), earliest first; posts
+    of unknown time after them.
 
     ``NULLS LAST`` is spelled out because the backends disagree on the default (SQLite sorts
     NULL first, PostgreSQL last), and the caller acts on the first post only."""
-    return list(
-        session.scalars(
-            select(PostLink)
-            .where(PostLink.article_url == article_url)
-            .order_by(PostLink.posted_at.asc().nulls_last(), PostLink.id)
-        )
-    )
+    return list(session.connection().execute(_POSTS_LINKING, {"url": article_url}))
 
 
 def note_first_seen(
@@ -107,10 +117,9 @@ def stories_around(
     few rows a Telegram post and an article are compared with directly."""
     if when is None:
         return set()
-    stmt = select(Article.id).where(Article.published.between(when - window, when + window))
-    if source is not None:
-        stmt = stmt.where(Article.source == source)
-    return set(session.scalars(stmt))
+    params = {"low": when - window, "high": when + window, "source": source}
+    stmt = _AROUND if source is None else _AROUND_FROM
+    return set(session.connection().execute(stmt, params).scalars())
 
 
 def join_story(
