@@ -12,8 +12,8 @@ worker and one examined inline give the same ``Examined``, so the verdict is the
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from monitor.dedup import Fingerprint
@@ -53,6 +53,24 @@ class Examined:
     # The search document of title, lead and text (``monitor.normalize.search_text``): filled
     # in a worker process, so the one process that writes does not spend its time on it.
     search_text: str | None = None
+    # The extracted fields as ``judged_pages`` keeps them (``packed_fields``), also filled in
+    # a worker process.
+    content: bytes | None = None
+
+
+def extracted_fields(extracted: Extracted) -> dict[str, Any]:
+    """The extracted fields as JSON-ready values (kept compressed with the judged page)."""
+    fields = asdict(extracted)
+    if extracted.published is not None:
+        fields["published"] = extracted.published.isoformat()
+    return fields
+
+
+def packed_fields(extracted: Extracted) -> bytes:
+    """``extracted_fields``, compressed as ``judged_pages.content`` stores them."""
+    from storage.packing import pack_fields
+
+    return pack_fields(extracted_fields(extracted))
 
 
 def examine(examiner: Examines, item: PageItem) -> Examined:
@@ -125,7 +143,7 @@ def init_worker(outlets_file: str | None, topic_terms: str | None) -> None:
 
 def examine_in_worker(item: PageItem) -> Examined:
     """``examine`` with the worker's ``Examiner`` (see ``init_worker``), plus the page's search
-    document: the writer would otherwise build it for every stored article and copy."""
+    document and its packed fields: the writer would otherwise build them for every page."""
     from monitor.normalize import search_text
 
     if _WORKER is None:
@@ -134,6 +152,7 @@ def examine_in_worker(item: PageItem) -> Examined:
     if out.extracted is not None:
         ex = out.extracted
         out.search_text = search_text(ex.title, ex.lead, ex.text)
+        out.content = packed_fields(ex)
     return out
 
 

@@ -9,35 +9,26 @@ crawler never fetches it again unless it changed. The crawl's record stage and
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
+from monitor.examine import extracted_fields
 from monitor.verdict import Outcome, Verdict
 from storage.writes import (
     ArticleData,
     JudgedData,
     SightingData,
-    record_sighting,
-    upsert_article,
+    store_article,
     write_judged,
     write_seen,
+    write_sighting,
 )
 
 if TYPE_CHECKING:
     from monitor.dedup import Fingerprint, Match
-    from monitor.extract import Extracted
     from monitor.items import PageItem
     from monitor.judge import Judge
-
-
-def extracted_fields(extracted: Extracted) -> dict[str, Any]:
-    """The extracted fields as JSON-ready values (kept compressed with the judged page)."""
-    fields = asdict(extracted)
-    if extracted.published is not None:
-        fields["published"] = extracted.published.isoformat()
-    return fields
 
 
 def record_verdict(
@@ -63,7 +54,7 @@ def record_verdict(
     happened = outcome.value
     if outcome is Outcome.DUPLICATE and verdict.duplicate is not None:
         article_id = verdict.duplicate.of
-        record_sighting(
+        write_sighting(
             session,
             SightingData(
                 original_id=article_id,
@@ -102,8 +93,7 @@ def record_verdict(
             fetched_at=item.fetched_at,
             source=item.source,
         )
-        article, happened = upsert_article(session, data, blob(verdict.fingerprint))
-        article_id = article.id
+        article_id, happened = store_article(session, data, blob(verdict.fingerprint))
     write_seen(session, item.canonical_url, item.outlet, outcome.seen, verdict.reason, item.lastmod)
     write_judged(
         session,
@@ -118,7 +108,8 @@ def record_verdict(
             model_version=getattr(rel, "version", None) if rel else None,
             title=ex.title,
             published=ex.published,
-            fields=extracted_fields(ex) if keep_text else None,
+            fields=extracted_fields(ex) if keep_text and verdict.content is None else None,
+            content=verdict.content if keep_text else None,
             article_id=article_id,
             fetched_at=item.fetched_at,
         ),

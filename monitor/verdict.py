@@ -62,6 +62,7 @@ class Verdict:
     relevant: bool = False  # the relevance verdict (the model's, or the analyst's label)
     notes: list[str] = field(default_factory=list)
     search_text: str | None = None  # built by a worker (``Examined.search_text``), if any
+    content: bytes | None = None  # the packed extracted fields, by a worker, if any
 
 
 PERSIAN = "fa"
@@ -81,7 +82,12 @@ def judge_page(judge: Judge, item: PageItem, session: Session) -> Verdict:
     # 1–2. decode and extract (a Telegram post arrives already extracted)
     if examined.extracted is None:
         return Verdict(Outcome.NOT_EXTRACTED, examined.error or "not extracted")
-    verdict = Verdict(Outcome.NEW, extracted=examined.extracted, search_text=examined.search_text)
+    verdict = Verdict(
+        Outcome.NEW,
+        extracted=examined.extracted,
+        search_text=examined.search_text,
+        content=examined.content,
+    )
 
     # 3. language
     verdict.language = examined.language

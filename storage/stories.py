@@ -10,11 +10,39 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Row, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Article, JudgedPage, PostLink, SeenUrl, Sighting
+from storage.types import UTCDateTime
+
+# Asked for every crawled web article (``monitor.telegram.stories``): Core statements built
+# once, run on the session's connection (see ``storage.reads``).
+_LINKS = PostLink.__table__.c
+_POSTS_LINKING = (
+    select(PostLink.__table__)
+    .where(_LINKS.article_url == bindparam("url"))
+    .order_by(_LINKS.posted_at.asc().nulls_last(), _LINKS.id)
+)
+_ARTICLES = Article.__table__.c
+_AROUND = select(_ARTICLES.id).where(
+    _ARTICLES.published.between(bindparam("low"), bindparam("high"))
+)
+_AROUND_FROM = _AROUND.where(_ARTICLES.source == bindparam("source"))
+_FIRST_SEEN = select(
+    _ARTICLES.first_seen,
+    _ARTICLES.first_source,
+    _ARTICLES.published,
+    _ARTICLES.fetched_at,
+    _ARTICLES.source,
+).where(_ARTICLES.id == bindparam("id"))
+_SET_FIRST_SEEN = (
+    update(cast(Table, Article.__table__))
+    .where(_ARTICLES.id == bindparam("story"))
+    .values(first_seen=bindparam("seen", type_=UTCDateTime), first_source=bindparam("seen_source"))
+)
 
 
 def record_post_links(
@@ -61,37 +89,65 @@ def own_row(session: Session, story_id: int, canonical_url: str) -> bool:
     )
 
 
-def posts_linking(session: Session, article_url: str) -> list[PostLink]:
-    """Posts that link to this article, earliest first; posts of unknown time after them.
+def posts_linking(session: Session, article_url: str) -> list[Row[Any]]:
+    """Posts that link to this article (``post_links`` rows, read-only), earliest first; posts
+    of unknown time after them.
 
     ``NULLS LAST`` is spelled out because the backends disagree on the default (SQLite sorts
     NULL first, PostgreSQL last), and the caller acts on the first post only."""
-    return list(
-        session.scalars(
-            select(PostLink)
-            .where(PostLink.article_url == article_url)
-            .order_by(PostLink.posted_at.asc().nulls_last(), PostLink.id)
-        )
-    )
+    return list(session.connection().execute(_POSTS_LINKING, {"url": article_url}))
 
 
-def note_first_seen(
-    session: Session, article_id: int, when: datetime | None, source: str
-) -> Article | None:
+def note_first_seen(session: Session, article_id: int, when: datetime | None, source: str) -> None:
     """Move the story's first sighting earlier when ``when`` is earlier than what it has.
 
     A story with no first sighting yet starts from its own row (published time, else fetched
     time, and its source), so calling this in any order gives the same answer.
+
+    The crawl calls this for every stored page and every copy: unless the session holds the
+    article already (then its copy is changed), the five columns are read and written with
+    Core statements rather than by loading the whole row.
     """
-    article = session.get(Article, article_id)
-    if article is None:
-        return None
-    if article.first_seen is None:
-        article.first_seen = article.published or article.fetched_at
-        article.first_source = article.source or "web"
-    if when is not None and (article.first_seen is None or when < article.first_seen):
-        article.first_seen, article.first_source = when, source
-    return article
+    if Session.identity_key(Article, article_id) in session.identity_map:
+        article = session.get(Article, article_id)
+        assert article is not None
+        seen, seen_source = _first_seen(
+            article.first_seen,
+            article.first_source,
+            article.published or article.fetched_at,
+            article.source,
+            when,
+            source,
+        )
+        if (seen, seen_source) != (article.first_seen, article.first_source):
+            article.first_seen, article.first_source = seen, seen_source
+        return
+    conn = session.connection()
+    row = conn.execute(_FIRST_SEEN, {"id": article_id}).first()
+    if row is None:
+        return
+    seen, seen_source = _first_seen(
+        row.first_seen, row.first_source, row.published or row.fetched_at, row.source, when, source
+    )
+    if (seen, seen_source) != (row.first_seen, row.first_source):
+        conn.execute(
+            _SET_FIRST_SEEN, {"story": article_id, "seen": seen, "seen_source": seen_source}
+        )
+
+
+def _first_seen(
+    first_seen: datetime | None,
+    first_source: str | None,
+    own: datetime | None,
+    own_source: str | None,
+    when: datetime | None,
+    source: str,
+) -> tuple[datetime | None, str | None]:
+    if first_seen is None:
+        first_seen, first_source = own, own_source or "web"
+    if when is not None and (first_seen is None or when < first_seen):
+        first_seen, first_source = when, source
+    return first_seen, first_source
 
 
 def set_sighting_source(session: Session, canonical_url: str, source: str) -> None:
@@ -107,10 +163,9 @@ def stories_around(
     few rows a Telegram post and an article are compared with directly."""
     if when is None:
         return set()
-    stmt = select(Article.id).where(Article.published.between(when - window, when + window))
-    if source is not None:
-        stmt = stmt.where(Article.source == source)
-    return set(session.scalars(stmt))
+    params = {"low": when - window, "high": when + window, "source": source}
+    stmt = _AROUND if source is None else _AROUND_FROM
+    return set(session.connection().execute(stmt, params).scalars())
 
 
 def join_story(

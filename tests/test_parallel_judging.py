@@ -18,11 +18,12 @@ import pytest
 from scrapy.utils.test import get_crawler
 
 from monitor.checking import quote_iri
-from monitor.examine import Examiner, examine
+from monitor.examine import Examiner, examine, extracted_fields
 from monitor.items import PageItem
 from monitor.normalize import search_text
 from monitor.pipelines.examining import ExaminePipeline
 from monitor.simulator.catalog import Catalog
+from storage.packing import pack_fields, unpack_fields
 from tests.conftest import run_monitor
 
 
@@ -74,6 +75,9 @@ def test_examine_stage_uses_workers_and_matches_inline(simulator: Any, db_url: s
         assert inline.search_text is None
         assert got.search_text == (ex and search_text(ex.title, ex.lead, ex.text)), item.url
         assert got.extracted is None or got.search_text
+        # And the judged page's packed fields, byte for byte what the writer would pack.
+        assert inline.content is None
+        assert got.content == (ex and pack_fields(extracted_fields(ex))), item.url
 
 
 def _store(path: str) -> dict[str, Any]:
@@ -99,6 +103,11 @@ def _store(path: str) -> dict[str, Any]:
             " union all select canonical_url, search_text from sightings"
         ).fetchall()
     )
+    # Each judged page's kept fields (packed by a worker with --jobs 2, by the writer with 1).
+    kept = {
+        url: unpack_fields(content)
+        for url, content in con.execute("select canonical_url, content from judged_pages")
+    }
     # A story's copies, whichever one was stored first: the article and its sightings' URLs.
     clusters: dict[str, set[str]] = {}
     for original, url in con.execute(
@@ -110,6 +119,7 @@ def _store(path: str) -> dict[str, Any]:
     return {
         "judged": judged,
         "search": search,
+        "kept": kept,
         "articles_or_copies": {frozenset(c) for c in clusters.values()}
         | {frozenset({a}) for a in articles if a not in clusters},
     }
@@ -142,3 +152,5 @@ def test_crawl_with_workers_gives_the_serial_verdicts(
     assert parallel["articles_or_copies"] == serial["articles_or_copies"]
     assert all(serial["search"].values())
     assert parallel["search"] == serial["search"]
+    assert sum(1 for f in serial["kept"].values() if f and f["text"]) >= 60
+    assert parallel["kept"] == serial["kept"]

@@ -379,6 +379,35 @@ def test_stories_around_a_time_and_the_first_sighting(any_store):
         )
 
 
+def test_first_sighting_of_a_story_the_session_does_not_hold(any_store):
+    """The crawl notes first sightings on rows it has not loaded (read and written by Core
+    statements): the same answers as on a loaded row, above."""
+    from storage.stories import note_first_seen
+
+    with _bare(any_store) as s:
+        dated = _story(s, 1, published=TEHRAN_EVENING)
+        undated = _story(s, 2, published=None, source="telegram")
+        fetched = undated.fetched_at
+        ids = dated.id, undated.id
+        s.commit()
+        s.expunge_all()
+        note_first_seen(s, ids[0], TEHRAN_EVENING + timedelta(hours=1), "telegram")  # later
+        note_first_seen(s, ids[1], None, "web")  # no time: starts from the row's own
+        note_first_seen(s, 9999, TEHRAN_EVENING, "web")  # gone: nothing to do
+        assert not s.identity_map  # nothing loaded
+        s.commit()
+        rows = {a.id: (a.first_seen, a.first_source) for a in s.scalars(select(Article))}
+        assert rows[ids[0]] == (TEHRAN_EVENING, "web")
+        assert rows[ids[1]] == (fetched, "telegram")
+        s.expunge_all()
+        note_first_seen(s, ids[0], TEHRAN_EVENING - timedelta(minutes=40), "telegram")
+        note_first_seen(s, ids[1], fetched + timedelta(seconds=1), "web")  # later: kept
+        s.commit()
+        rows = {a.id: (a.first_seen, a.first_source) for a in s.scalars(select(Article))}
+        assert rows[ids[0]] == (TEHRAN_EVENING - timedelta(minutes=40), "telegram")
+        assert rows[ids[1]] == (fetched, "telegram")
+
+
 def test_reading_queries_count_and_order_alike(any_store):
     from storage.models import CrawlRun, JudgedPage
     from storage.queries import (
