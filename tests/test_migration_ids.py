@@ -34,6 +34,15 @@ TEXTS = [
 QUERIES = ["راه‌آهن", "تهران", "مسکو گفتگو", "ویروس", "بندر انزلی", "راه‌آهن -ویروس"]
 
 
+def _mehr_story(s: Session, n: int, title: str, body: str, **over: Any) -> tuple[Any, str]:
+    """A Mehr article numbered ``n`` (the new rows these tests number)."""
+    url = f"https://www.mehrnews.com/news/{n}"
+    data = article_data(
+        canonical_url=url, url=url, outlet="mehr", title=title, body=body, relevance=0.9, **over
+    )
+    return upsert_article(s, data)
+
+
 def _at_0010(path: Path) -> Engine:
     """A new store migrated to 0010 the way ``storage.db.migrate`` migrates (one transaction)."""
     engine = db.make_engine(f"sqlite:///{path}")
@@ -53,18 +62,9 @@ def _fill(engine: Engine) -> tuple[int, int]:
     with Session(engine) as s:
         ids = []
         for n, body in enumerate(TEXTS, 1):
-            article, _ = upsert_article(
-                s,
-                article_data(
-                    canonical_url=f"https://www.mehrnews.com/news/{n}",
-                    url=f"https://www.mehrnews.com/news/{n}",
-                    outlet="mehr",
-                    title=body.split(" ", 3)[-1],
-                    body=body,
-                    published=datetime(2024, 5, n, 12, tzinfo=UTC),
-                    relevance=0.9,
-                ),
-            )
+            title = body.split(" ", 3)[-1]
+            when = datetime(2024, 5, n, 12, tzinfo=UTC)
+            article, _ = _mehr_story(s, n, title, body, published=when)
             ids.append(article.id)
         copies = [
             record_sighting(
@@ -150,17 +150,12 @@ def test_a_0010_store_keeps_its_rows_ids_and_search_and_never_reuses_a_deleted_i
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1  # on for everyone else
 
     with Session(engine) as s:
-        article, _ = upsert_article(
+        article, _ = _mehr_story(
             s,
-            article_data(
-                canonical_url="https://www.mehrnews.com/news/9",
-                url="https://www.mehrnews.com/news/9",
-                outlet="mehr",
-                title="تازه",
-                body="خبر تازه درباره بندر انزلی و راه‌آهن.",
-                published=datetime(2024, 7, 1, tzinfo=UTC),
-                relevance=0.9,
-            ),
+            9,
+            "تازه",
+            "خبر تازه درباره بندر انزلی و راه‌آهن.",
+            published=datetime(2024, 7, 1, tzinfo=UTC),
         )
         copy = record_sighting(
             s,
@@ -179,17 +174,7 @@ def test_a_0010_store_keeps_its_rows_ids_and_search_and_never_reuses_a_deleted_i
         newest = article.id
         s.delete(article)
         s.commit()
-        again, _ = upsert_article(
-            s,
-            article_data(
-                canonical_url="https://www.mehrnews.com/news/10",
-                url="https://www.mehrnews.com/news/10",
-                outlet="mehr",
-                title="دیگر",
-                body="خبری دیگر.",
-                relevance=0.9,
-            ),
-        )
+        again, _ = _mehr_story(s, 10, "دیگر", "خبری دیگر.")
         s.commit()
         assert again.id == newest + 1
 
@@ -198,17 +183,7 @@ def test_an_empty_0010_store_upgrades_and_numbers_from_one(tmp_path: Path) -> No
     engine = _at_0010(tmp_path / "empty.db")
     db.migrate(engine)
     with Session(engine) as s:
-        article, _ = upsert_article(
-            s,
-            article_data(
-                canonical_url="https://www.mehrnews.com/news/1",
-                url="https://www.mehrnews.com/news/1",
-                outlet="mehr",
-                title="نخست",
-                body="نخستین خبر.",
-                relevance=0.9,
-            ),
-        )
+        article, _ = _mehr_story(s, 1, "نخست", "نخستین خبر.")
         s.commit()
         assert article.id == 1
 
