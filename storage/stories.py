@@ -198,6 +198,9 @@ def join_story(
         cited_source=old.cited_source,
         body=body if body is not None else "\n".join(p for p in (old.lead, old.body) if p),
         source=old.source,
+        # The story's search tokens stay searchable as the copy's (they cover its title, lead
+        # and body, which is what a copy's own tokens are made of).
+        search_text=old.search_text,
     )
     seen = session.get(SeenUrl, old.canonical_url)
     if seen is not None:
@@ -224,7 +227,4 @@ def merge_copy(
     old = session.get(Article, later, with_for_update=True, populate_existing=True)
     if old is None or session.get(Article, into) is None:
         return None
-    search = old.search_text
-    row = join_story(session, later, into, kind, score, body)
-    row.search_text = search
-    return row
+    return join_story(session, later, into, kind, score, body)

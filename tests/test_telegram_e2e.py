@@ -122,6 +122,8 @@ def test_each_announcing_post_and_its_article_are_one_story_first_seen_on_telegr
             assert sorted(urls).count(post_url) == 1 and urls.count(article_url) == 1
             sources = {row.source} | {x.source for x in row.sightings}
             assert {"telegram", "web"} <= sources
+            # every copy is searchable on its own words, whichever way it joined the story
+            assert all(x.search_text for x in row.sightings), post_url
 
 
 @pytest.mark.slow

@@ -27,6 +27,7 @@ from scrapy.crawler import Crawler
 from monitor.dedup import Match, fingerprint_input
 from monitor.items import PageItem
 from monitor.pipelines.base import Stage
+from monitor.searchtext import search_document
 from monitor.verdict import Outcome, Verdict
 from storage.stories import (
     join_story,
@@ -172,6 +173,7 @@ class StoryLinkPipeline(Stage):
                         published=link.posted_at,
                         body=fingerprint_input(None, link.body),
                         source="telegram",
+                        search_text=search_document(link.title, link.body),
                     ),
                 )
                 note_first_seen(session, item.stored_id, link.posted_at, "telegram")
