@@ -329,3 +329,24 @@ def test_topic_feed_alias_and_unknown_paths(sim):
     assert get(sim, "https://www.mehrnews.com/rss/tp/7")[0] == 200
     assert get(sim, "https://www.tasnimnews.ir/fa/rss/feed/0/7/0/آخرین")[0] == 200
     assert get(sim, "https://www.mehrnews.com/no/such/page")[0] == 404
+
+
+def test_visible_lists_follow_release_and_update():
+    """The catalog builds its visible lists once per change; they must still follow a release
+    and an edit, and a page's boxes must be the outlet's older visible articles."""
+    from monitor.simulator.catalog import Catalog
+
+    catalog = Catalog()
+    before = catalog.visible("mehr")
+    assert before == sorted(before, key=lambda a: (a.published, a.id), reverse=True)
+    hidden = [a for a in catalog.articles if a.outlet == "mehr" and a.batch > 0]
+    assert hidden and not set(map(id, hidden)) & set(map(id, before))
+    before.clear()  # a caller's copy: the catalog's own list is untouched
+    catalog.release(max(a.batch for a in hidden))
+    after = catalog.visible("mehr")
+    assert set(map(id, hidden)) <= set(map(id, after))
+    for art in after[:: max(1, len(after) // 10)]:
+        older = [a for a in after if a.published < art.published]
+        assert catalog.earlier(art, 8) == older[:8]
+    edited = catalog.update(after[-1].url, title="ویرایش")
+    assert catalog.visible("mehr")[-1] is edited and edited.title == "ویرایش"

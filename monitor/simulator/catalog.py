@@ -77,19 +77,46 @@ class Catalog:
         self.batch = 0
         self.articles = [ServedArticle.from_record(r) for r in records]
         self._by_id = {(a.outlet, a.id): a for a in self.articles}
+        # Visible lists by outlet, built once per change (release or update): filtering and
+        # sorting every article on every request cost 3.4 ms a page at 5,000 articles, more
+        # than the rest of serving it, and that CPU came out of the crawl being measured.
+        self._changes = 0
+        self._visible: dict[str | None, tuple[int, list[ServedArticle], dict[int, int]]] = {}
 
     def outlet_for_host(self, host: str) -> Outlet | None:
         return outlet_for_url(f"https://{host}/", self.outlets)
 
     def visible(self, outlet: str | None = None) -> list[ServedArticle]:
-        """Visible articles, newest first (by publication time)."""
+        """Visible articles, newest first (by publication time); a new list, the caller's."""
+        return list(self._visible_now(outlet)[0])
+
+    def earlier(self, art: ServedArticle, n: int) -> list[ServedArticle]:
+        """Up to ``n`` visible articles of ``art``'s outlet published before it, newest first
+        (the related and popular boxes of its page)."""
+        items, position = self._visible_now(art.outlet)
+        start = position.get(id(art))
+        if start is None:  # not visible: every visible article older than it
+            return [a for a in items if a.published < art.published][:n]
+        after = (a for a in items[start + 1 :] if a.published < art.published)
+        return [a for _, a in zip(range(n), after, strict=False)]
+
+    def _visible_now(self, outlet: str | None) -> tuple[list[ServedArticle], dict[int, int]]:
         with self._lock:
-            items = [
-                a
-                for a in self.articles
-                if a.batch <= self.batch and (outlet is None or a.outlet == outlet)
-            ]
-        return sorted(items, key=lambda a: (a.published, a.id), reverse=True)
+            cached = self._visible.get(outlet)
+            if cached is not None and cached[0] == self._changes:
+                return cached[1], cached[2]
+            items = sorted(
+                (
+                    a
+                    for a in self.articles
+                    if a.batch <= self.batch and (outlet is None or a.outlet == outlet)
+                ),
+                key=lambda a: (a.published, a.id),
+                reverse=True,
+            )
+            position = {id(a): i for i, a in enumerate(items)}
+            self._visible[outlet] = (self._changes, items, position)
+            return items, position
 
     def lookup(self, url: str) -> ServedArticle | None:
         """The visible article a real URL (any host alias, with or without slug) points to."""
@@ -104,6 +131,7 @@ class Catalog:
     def release(self, batch: int) -> None:
         with self._lock:
             self.batch = max(self.batch, int(batch))
+            self._changes += 1
 
     def update(
         self, url: str, paragraphs: list[str] | None = None, title: str | None = None
@@ -121,6 +149,7 @@ class Catalog:
                 art.title = title
             now = datetime.now(UTC).replace(microsecond=0)
             art.modified = max(now, art.modified + timedelta(seconds=1))
+            self._changes += 1
             return art
 
     def last_modified(self, articles: list[ServedArticle]) -> datetime:

@@ -325,7 +325,7 @@ class Simulator:
 
     def _article(self, art: ServedArticle) -> Reply:
         # Boxes link only to earlier articles of the outlet, so a page does not change on release.
-        earlier = [a for a in self.catalog.visible(art.outlet) if a.published < art.published]
+        earlier = self.catalog.earlier(art, 8)
         body = markup.render_article(art, earlier[:3], earlier[3:8])
         charset = "windows-1256" if art.encoding.lower() in ("windows-1256", "cp1256") else "utf-8"
         return Reply(200, body, f"text/html; charset={charset}", last_modified=art.modified)
