@@ -274,9 +274,20 @@ def snippet_source(story: Story, wanted: set[str]) -> str:
     wanted word (a story can match through a republication's text alone)."""
     from monitor.searchtext import search_tokens
 
-    texts = [f"{story.title}\n{story.lead or ''}\n{story.body}"]
-    texts += [f"{s.title or ''}\n{s.body or ''}" for s in story.sightings if s.body]
+    texts = [_unrepeated(story.title, story.lead, story.body)]
+    texts += [_unrepeated(s.title, s.body) for s in story.sightings if s.body]
     for t in texts:
         if wanted & set(search_tokens(t[:20000])):
             return t[:20000]
     return texts[0][:20000]
+
+
+def _unrepeated(*parts: str | None) -> str:
+    """The parts joined by lines, without a part that the next one opens with: a Telegram
+    post's title is its first line, and many leads repeat the headline, so a snippet would
+    otherwise show the same words twice."""
+    kept = [p.strip() for p in parts if p and p.strip()]
+    flat = [" ".join(p.split()) for p in kept]
+    return "\n".join(
+        p for i, p in enumerate(kept) if not (i + 1 < len(kept) and flat[i + 1].startswith(flat[i]))
+    )

@@ -79,3 +79,26 @@ def test_recheck_reports_decisions_that_would_change(crawled_db: str, tmp_path):
     assert "duplicate of 1 " in changes[0]["now"]
     with Session(engine) as s:
         assert s.get(Article, victim).seed_file is None  # reported, not changed
+
+
+def test_snippet_source_does_not_repeat_a_title_the_text_opens_with():
+    """A Telegram post's title is its first line and many leads repeat the headline: the
+    snippet's text shows those words once."""
+    from types import SimpleNamespace
+
+    from monitor.views import snippet_source
+
+    title = "فوری | هیئت پارلمانی روسیه وارد تهران شد"
+    post = SimpleNamespace(
+        title=title, lead=None, body=f"{title}\n🔹 رئیس کمیته روابط بین‌الملل دوما", sightings=[]
+    )
+    assert snippet_source(post, {"روسیه"}).count("هیئت پارلمانی") == 1
+    article = SimpleNamespace(
+        title="دیدار لاوروف و عراقچی",
+        lead="دیدار  لاوروف و عراقچی در مسکو",
+        body="متن خبر",
+        sightings=[],
+    )
+    assert snippet_source(article, {"لاوروف"}) == "دیدار  لاوروف و عراقچی در مسکو\nمتن خبر"
+    other = SimpleNamespace(title="عنوان دیگر", lead=None, body="متن خبر", sightings=[])
+    assert snippet_source(other, set()) == "عنوان دیگر\nمتن خبر"
