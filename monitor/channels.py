@@ -105,6 +105,11 @@ def build_channels(raw: Mapping[str, Any], outlets: Mapping[str, Outlet]) -> dic
     return found
 
 
+def reads_telegram(user_file: str | Path | None = None) -> bool:
+    """Whether any channel is enabled, so a Telegram job runs (and has a health row)."""
+    return any(c.enabled for c in load_channels(user_file).values())
+
+
 def load_channels(user_file: str | Path | None = None) -> dict[str, Channel]:
     """Every configured channel (enabled or not), bundled file first, then the user's."""
     return build_channels(load_config(user_file), load_outlets(user_file))

@@ -175,7 +175,9 @@ def crawl_job(
                 )
         log.info("crawl of %s ended: exit %s in %.1fs", outlet, rc, elapsed)
         with contextlib.suppress(Exception):
-            health.log_outlet_warnings(engine, _outlets_for_health(outlet, outlets_file))
+            health.log_outlet_warnings(
+                engine, _outlets_for_health(outlet, outlets_file), telegram=outlet == "telegram"
+            )
         refresh_search_counts(engine, log)  # ranked search's word counts, when stale
         if not _STATE.stopping.is_set():
             alerts.after_crawl(db, policy=_STATE.alert_policy)  # watches; sends what is due
@@ -317,11 +319,11 @@ def _schedule(
 
 
 def _selected(outlets_file: str | None, wanted: list[str] | None) -> list[str]:
-    from monitor.channels import load_channels
+    from monitor.channels import reads_telegram
 
     outlets = load_outlets(outlets_file)
     # One job reads every enabled Telegram channel (spiders/telegram.py).
-    telegram = ["telegram"] if any(c.enabled for c in load_channels(outlets_file).values()) else []
+    telegram = ["telegram"] if reads_telegram(outlets_file) else []
     if wanted:
         unknown = sorted(set(wanted) - set(outlets) - set(telegram))
         if unknown:

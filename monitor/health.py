@@ -34,6 +34,7 @@ MIN_GAP_HISTORY = 3  # runs with new items needed before their gaps are trusted
 STALE_FACTOR = 2.0  # "no new items for longer than usual" = this many usual gaps
 MIN_STALE = timedelta(hours=1)  # never call an outlet stale sooner than this
 HISTORY = 20  # finished runs looked at
+TELEGRAM = "telegram"  # the runs of the one job that reads every channel
 SHARE_MIN_PAGES = 3  # a share over fewer pages is noise
 SHARE_HIGH = 0.5  # empty-body / no-date share that is high ...
 SHARE_JUMP = 0.3  # ... and this much above the outlet's earlier share
@@ -157,8 +158,10 @@ def outlet_health(
     outlets: Mapping[str, Outlet],
     now: datetime,
     scheduler_next: Mapping[str, datetime | None] | None = None,
+    telegram: bool = False,
 ) -> list[dict[str, Any]]:
-    """One dict per outlet: last run, article count, new in last run, next run, warnings.
+    """One dict per outlet: last run, article count, new in last run, next run, warnings;
+    with ``telegram``, one more for the Telegram channels, which one job reads together.
 
     ``scheduler_next`` defaults to what a daemon stored in ``apscheduler_jobs`` of this
     database; an outlet without a stored job has ``next_run`` None (no daemon schedules it).
@@ -169,14 +172,22 @@ def outlet_health(
     counts = rows.articles_per_outlet(session)
     report = []
     for key, outlet in outlets.items():
-        report.append(_one(session, key, outlet, now, counts.get(key, 0), scheduler_next))
+        report.append(
+            _one(session, key, outlet.name, outlet.enabled, now, counts.get(key, 0), scheduler_next)
+        )
+    if telegram:
+        posts = rows.articles_from_source(session, TELEGRAM)
+        report.append(
+            _one(session, TELEGRAM, "Telegram channels", True, now, posts, scheduler_next)
+        )
     return report
 
 
 def _one(
     session: Reader,
     key: str,
-    outlet: Outlet,
+    name: str,
+    enabled: bool,
     now: datetime,
     articles: int,
     scheduler_next: Mapping[str, datetime | None],
@@ -189,8 +200,8 @@ def _one(
     warnings = run_warnings(finished, now, last_new, gap) if finished else []
     return {
         "outlet": key,
-        "name": outlet.name,
-        "enabled": outlet.enabled,
+        "name": name,
+        "enabled": enabled,
         "last_run": _aware(latest.started_at) if latest else None,
         "last_run_finished": _aware(latest.finished_at) if latest else None,
         "last_status": latest.status if latest else None,
@@ -204,12 +215,16 @@ def _one(
 
 
 def log_outlet_warnings(
-    engine: Engine, outlets: Mapping[str, Outlet], now: datetime | None = None
+    engine: Engine,
+    outlets: Mapping[str, Outlet],
+    now: datetime | None = None,
+    telegram: bool = False,
 ) -> list[str]:
-    """Log each warning of these outlets at WARNING level (the daemon calls it after a job)."""
+    """Log each warning of these outlets (and of the Telegram job, with ``telegram``) at
+    WARNING level (the daemon calls it after a job)."""
     now = now or datetime.now(UTC)
     with engine.connect() as conn:
-        report = outlet_health(conn, outlets, now, scheduler_next={})
+        report = outlet_health(conn, outlets, now, scheduler_next={}, telegram=telegram)
     found = []
     for entry in report:
         for warning in entry["warnings"]:

@@ -252,6 +252,13 @@ def outlet_articles(reader: Reader, outlet: str) -> tuple[int, datetime | None, 
     return int(n or 0), newest, int(copies or 0)
 
 
+def articles_from_source(reader: Reader, source: str) -> int:
+    """Stored articles whose first stored copy came from ``source`` (``web``, ``telegram``)."""
+    a = ARTICLES.c
+    stmt = select(func.count()).where(a.seed_file.is_(None), a.source == source)
+    return int(reader.execute(stmt).scalar_one())
+
+
 def articles_per_outlet(reader: Reader) -> dict[str | None, int]:
     """Stored articles per outlet, seeds left out."""
     a = ARTICLES.c

@@ -231,3 +231,31 @@ def test_post_and_article_join_on_postgres(pg_url: str):
         )
         assert alone is not None and alone.source == "telegram"
     engine.dispose()
+
+
+@pytest.mark.slow
+def test_status_has_a_row_for_the_telegram_job(crawled):
+    rows = json.loads(run_monitor("status", "--db", crawled["db"], "--format", "json").stdout)
+    telegram = [r for r in rows if r["outlet"] == "telegram"]
+    assert len(telegram) == 1 and telegram[0]["last_status"] in ("ok", "partial")
+    with Session(crawled["engine"]) as s:
+        posts = s.scalar(
+            select(func.count(Article.id)).where(
+                Article.source == "telegram", Article.seed_file.is_(None)
+            )
+        )
+    assert telegram[0]["articles"] == posts > 0
+
+
+def test_no_telegram_row_when_every_channel_is_off(tmp_path: Path):
+    from monitor.channels import load_channels, reads_telegram
+
+    assert reads_telegram(None)
+    off = tmp_path / "outlets.toml"
+    off.write_text("".join(f"[channels.{c}]\nenabled = false\n" for c in load_channels()))
+    assert not reads_telegram(str(off))
+    db = f"sqlite:///{tmp_path / 'monitor.db'}"
+    rows = json.loads(
+        run_monitor("status", "--db", db, "--outlets", str(off), "--format", "json").stdout
+    )
+    assert rows and "telegram" not in {r["outlet"] for r in rows}

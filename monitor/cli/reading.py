@@ -465,13 +465,16 @@ def status(outlets: OutletsOpt = None, db: DbOpt = None, fmt: FormatOpt = "table
 
     Example: monitor status --format json
     """
+    from monitor.channels import reads_telegram
     from monitor.health import outlet_health
     from monitor.lock import daemon_running
 
     check_format(fmt)
     url = db_url(db)
     with store(url).connect() as session:
-        rows = outlet_health(session, load_outlets(outlets), datetime.now(UTC))
+        rows = outlet_health(
+            session, load_outlets(outlets), datetime.now(UTC), telegram=reads_telegram(outlets)
+        )
     running = daemon_running(url)
     for row in rows:
         row["daemon_running"] = running

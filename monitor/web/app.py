@@ -154,10 +154,12 @@ def make_env(outlet_names: dict[str, str]) -> jinja2.Environment:
 
 
 def create_app(db: str, *, outlets_file: str | None = None) -> Starlette:
+    from monitor.channels import reads_telegram
     from monitor.outlets import load_outlets
 
     engine = readonly_engine(db)
     outlets = load_outlets(outlets_file)
+    telegram = reads_telegram(outlets_file)
     env = make_env({k: o.name_fa for k, o in outlets.items()})
 
     def page(template: str, request: Request, status: int = 200, **ctx: Any) -> HTMLResponse:
@@ -259,7 +261,7 @@ def create_app(db: str, *, outlets_file: str | None = None) -> Starlette:
         from storage.queries import list_runs
 
         with session() as s:
-            health = outlet_health(s, outlets, datetime.now(UTC))
+            health = outlet_health(s, outlets, datetime.now(UTC), telegram=telegram)
             runs = [run_row(r) for r in list_runs(s, None, 30)]
         return page("outlets.html", request, health=health, runs=runs)
 
