@@ -162,10 +162,21 @@ SCALE = 0
 LOCK: str | None = None
 
 
+def machine_busy() -> tuple[float, float]:
+    """(busy CPU seconds of the whole machine, seconds since boot) from ``/proc/stat``."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    tick = os.sysconf("SC_CLK_TCK")
+    return (sum(fields[:8]) - idle) / tick, time.monotonic()
+
+
 @contextlib.contextmanager
 def measuring(phase: str) -> Any:
     """Hold ``--lock`` (flock) for one phase, so a shared machine's other benchmarks wait
-    between phases rather than for the whole run; prints the load average at its start."""
+    between phases rather than for the whole run; prints the load average at its start and,
+    at its end, how many cores the whole machine kept busy meanwhile (every process: the crawl,
+    its judging workers, whose CPU the crawl process's own figure leaves out, the simulator,
+    and anything else running), which says whether the phase was bound by CPU."""
     with contextlib.ExitStack() as stack:
         if LOCK:
             fd = os.open(LOCK, os.O_RDWR | os.O_CREAT, 0o666)
@@ -173,7 +184,15 @@ def measuring(phase: str) -> Any:
             fcntl.flock(fd, fcntl.LOCK_EX)
             stack.callback(fcntl.flock, fd, fcntl.LOCK_UN)
         print(f"[{phase}: load average {os.getloadavg()[0]:.1f}]", flush=True)
+        busy, start = machine_busy()
         yield
+        busy_end, end = machine_busy()
+        cores = os.cpu_count() or 1
+        print(
+            f"[{phase}: machine busy {(busy_end - busy) / max(end - start, 1e-9):.2f} of"
+            f" {cores} cores]",
+            flush=True,
+        )
 
 
 def main() -> None:
