@@ -145,13 +145,13 @@ def test_killed_one_off_crawl_is_closed_by_the_next_command(fresh_simulator, any
     assert "gone" in row["failures"][-1]["reason"]
 
 
-def test_crawl_exits_nonzero_with_one_line_when_a_run_failed(db_url: str):
+def test_crawl_exits_nonzero_with_one_line_when_a_run_failed(any_store: str):
     """--quiet: stderr is the one final line, naming the outlet and why (no Scrapy log lines)."""
     proc = run_monitor(
         "crawl",
         "mehr",
         "--db",
-        db_url,
+        any_store,
         "--mirror",
         "http://127.0.0.1:9",
         "--quiet",
