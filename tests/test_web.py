@@ -169,3 +169,10 @@ def test_read_only_on_postgres(pg_url: str) -> None:
         with pytest.raises(DBAPIError), client.app.state.engine.begin() as conn:
             conn.execute(text("DELETE FROM watches"))
     create_app(pg_url).state.engine.dispose()
+
+
+def test_outlets_page_has_the_telegram_job_in_persian(site) -> None:
+    client, _ = site
+    html = client.get("/outlets").text
+    assert 'class="badge">تلگرام</span> <span dir="ltr">telegram</span>' in html
+    assert 'class="badge">خبرگزاری مهر</span> <span dir="ltr">mehr</span>' in html

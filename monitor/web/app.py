@@ -160,7 +160,8 @@ def create_app(db: str, *, outlets_file: str | None = None) -> Starlette:
     engine = readonly_engine(db)
     outlets = load_outlets(outlets_file)
     telegram = reads_telegram(outlets_file)
-    env = make_env({k: o.name_fa for k, o in outlets.items()})
+    # The Telegram job's runs and health row are keyed "telegram" (monitor.health.TELEGRAM).
+    env = make_env({"telegram": "تلگرام", **{k: o.name_fa for k, o in outlets.items()}})
 
     def page(template: str, request: Request, status: int = 200, **ctx: Any) -> HTMLResponse:
         html = env.get_template(template).render(request=request, path=request.url.path, **ctx)
