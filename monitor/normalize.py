@@ -22,6 +22,8 @@ from importlib.metadata import version as _pkg_version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from monitor.charmap import translator
+
 if TYPE_CHECKING:
     from hazm import Normalizer
 
@@ -58,6 +60,10 @@ _LETTERS = str.maketrans(
 _FOLD = {**_DIGITS, **_LETTERS}
 # Display keeps آ and ئ (they are real Persian spelling) but fixes Arabic code points.
 _DISPLAY_LETTERS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ہ": "ه"})
+# The tables above as functions (``str.translate`` is slow on Persian text: monitor/charmap.py).
+_fold_digits = translator(_DIGITS)
+_fold_letters = translator(_FOLD)
+_display_letters = translator(_DISPLAY_LETTERS)
 
 _ZERO_WIDTH = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _DIACRITICS = re.compile(
@@ -65,6 +71,10 @@ _DIACRITICS = re.compile(
 )  # harakat, superscript alef, tatweel
 _NON_WORD_KEEP_LINES = re.compile(r"[^\w\n]+", re.UNICODE)
 _SPACES = re.compile(r"\s+")
+# display_text's rules.
+_INVISIBLE = re.compile("[\u200b\u200d\u200e\u200f\ufeff]")
+_ZWNJ_RUN = re.compile("\u200c{2,}")
+_BLANKS = re.compile(r"[ \t\u00a0]+")
 
 
 @lru_cache(maxsize=1)
@@ -110,6 +120,7 @@ class _HazmSteps:
 
     def __init__(self, table: dict[int, str], patterns: list[tuple[str, str]]) -> None:
         self.table = table
+        self.translate = translator(table)
         self.pattern_strings = patterns
         self.patterns = [(re.compile(pattern), repl) for pattern, repl in patterns]
 
@@ -149,7 +160,7 @@ class _HazmSteps:
         return json.dumps(data, indent=1) + "\n"
 
     def normalize(self, text: str) -> str:
-        text = text.translate(self.table)
+        text = self.translate(text)
         for pattern, repl in self.patterns:
             text = pattern.sub(repl, text)
         return text
@@ -167,7 +178,7 @@ def hazm_normalize(text: str) -> str:
 
 def fold_digits(text: str) -> str:
     """Persian and Arabic-Indic digits to ASCII."""
-    return text.translate(_DIGITS)
+    return _fold_digits(text)
 
 
 def _fold(text: str) -> str:
@@ -178,7 +189,7 @@ def _fold(text: str) -> str:
     text = hazm_normalize(text)
     text = _ZERO_WIDTH.sub("", text)  # hazm may reinsert ZWNJ around affixes
     text = _DIACRITICS.sub("", text)
-    text = text.translate(_FOLD)
+    text = _fold_letters(text)
     return _NON_WORD_KEEP_LINES.sub(" ", text).replace("_", " ").lower()
 
 
@@ -227,10 +238,10 @@ def display_text(text: str, *, persian_letters: bool = True) -> str:
     """
     text = unicodedata.normalize("NFC", text)
     if persian_letters:
-        text = text.translate(_DISPLAY_LETTERS)
-    text = re.sub("[\u200b\u200d\u200e\u200f\ufeff]", "", text)
-    text = re.sub("\u200c{2,}", "\u200c", text)
-    text = re.sub(r"[ \t\u00a0]+", " ", text)
+        text = _display_letters(text)
+    text = _INVISIBLE.sub("", text)
+    text = _ZWNJ_RUN.sub("\u200c", text)
+    text = _BLANKS.sub(" ", text)
     lines = [line.strip() for line in text.splitlines()]
     return "\n".join(line for line in lines if line)
 
