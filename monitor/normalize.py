@@ -70,7 +70,6 @@ _DIACRITICS = re.compile(
     "[\u064b-\u065f\u0670\u06d6-\u06ed\u0640]"
 )  # harakat, superscript alef, tatweel
 _NON_WORD_KEEP_LINES = re.compile(r"[^\w\n]+", re.UNICODE)
-_SPACES = re.compile(r"\s+")
 # display_text's rules.
 _INVISIBLE = re.compile("[\u200b\u200d\u200e\u200f\ufeff]")
 _ZWNJ_RUN = re.compile("\u200c{2,}")
@@ -204,7 +203,7 @@ def canonical_text(text: str) -> str:
 
     Idempotent: ``canonical_text(canonical_text(x)) == canonical_text(x)``.
     """
-    return _SPACES.sub(" ", _fold(text)).strip()
+    return " ".join(_fold(text).split())  # whitespace collapsed: str.split's whitespace is \s
 
 
 def canonical_lines(text: str, keep_empty: bool = False) -> list[str]:
@@ -212,7 +211,7 @@ def canonical_lines(text: str, keep_empty: bool = False) -> list[str]:
     per line: hazm's per-call set-up dominates short lines). Blank results are dropped unless
     ``keep_empty``, which keeps one entry per ``\n``-separated input line when it can (an
     entity such as ``&#10;`` can add lines; callers aligning with the input must check)."""
-    lines = [_SPACES.sub(" ", line).strip() for line in _fold(text).split("\n")]
+    lines = [" ".join(line.split()) for line in _fold(text).split("\n")]
     return lines if keep_empty else [line for line in lines if line]
 
 
@@ -241,7 +240,8 @@ def display_text(text: str, *, persian_letters: bool = True) -> str:
         text = _display_letters(text)
     text = _INVISIBLE.sub("", text)
     text = _ZWNJ_RUN.sub("\u200c", text)
-    text = _BLANKS.sub(" ", text)
+    if "  " in text or "\t" in text or "\u00a0" in text:  # else every run is one space
+        text = _BLANKS.sub(" ", text)
     lines = [line.strip() for line in text.splitlines()]
     return "\n".join(line for line in lines if line)
 
