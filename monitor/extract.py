@@ -82,9 +82,12 @@ _LEAD_SELECTORS = (
 _TAG_SELECTORS = ("footer.tags a", "section.tags a", ".tags li a", ".tags a", ".tags_title a")
 _BLOCK_TAGS = {"p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "tr"}
 _HTML_SNIFF = re.compile(r"<\s*(?:!doctype|html|head|body|div|p|article|span|meta|title)\b", re.I)
-_arabic_script_letters = counter("[\u0620-\u064a\u0671-\u06d3\u06fa-\u06ff]")
-_latin_letters = counter("[A-Za-z\u00c0-\u024f]")
-_persian_only_letters = counter("[پچژگ]")
+_ARABIC_SCRIPT = "[\u0620-\u064a\u0671-\u06d3\u06fa-\u06ff]"
+_LATIN = "[A-Za-z\u00c0-\u024f]"
+_PERSIAN_ONLY = "[پچژگ]"
+_arabic_script_letters = counter(_ARABIC_SCRIPT)
+_latin_letters = counter(_LATIN)
+_persian_only_letters = counter(_PERSIAN_ONLY)
 _ARABIC_ONLY = re.compile("[ةيكى]")
 
 

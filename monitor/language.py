@@ -24,10 +24,14 @@ UNDETERMINED = "und"
 MIN_LETTERS = 12  # fewer letters than this: no language can be told
 
 _NOISE = re.compile(r"https?://\S+|www\.\S+|[@#][\w\u200c]+|\S+\.(?:com|ir|org|net)\S*")
-_arabic_script = counter(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
-_letters = counter(r"[^\W\d_]")
-_persian_only = counter(r"[پچژگ\u06cc\u06a9]")  # پ چ ژ گ and Persian ی ک
-_arabic_only = counter(r"[ةىأإؤئ\u064b-\u0652]")  # ta marbuta, alef maqsura, hamzas, harakat
+_ARABIC_SCRIPT = r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]"
+_LETTER = r"[^\W\d_]"
+_PERSIAN_ONLY = r"[پچژگ\u06cc\u06a9]"  # پ چ ژ گ and Persian ی ک
+_ARABIC_ONLY = r"[ةىأإؤئ\u064b-\u0652]"  # ta marbuta, alef maqsura, hamzas, harakat
+_arabic_script = counter(_ARABIC_SCRIPT)
+_letters = counter(_LETTER)
+_persian_only = counter(_PERSIAN_ONLY)
+_arabic_only = counter(_ARABIC_ONLY)
 _WORD = re.compile(r"[\u0600-\u06ff\u200c]+")
 # fmt: off
 _PERSIAN_WORDS = frozenset((
