@@ -6,7 +6,7 @@ tables here change a few dozen letters and digits) costs a ``KeyError`` raised a
 about 75 ns a character, which made the table lookups most of the time ``canonical_text`` and
 ``display_text`` spend on an article. ``translator`` finds the characters that change with one
 regular-expression character class and replaces only those, with exactly the result
-``str.translate`` gives (each character mapped once, left to right; ``tests/test_normalize.py``
+``str.translate`` gives (each character mapped once, left to right; ``tests/test_hot_paths.py``
 compares the two). ``counter`` counts the characters of a class the same way.
 
 No dependency beyond the standard library: ``monitor.searchtext`` uses it and must stay light.
