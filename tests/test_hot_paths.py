@@ -291,8 +291,9 @@ def _references(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(searchtext, "compound_heads", _Everything)
 
 
-def _shared_items() -> list[PageItem]:
-    """The real pages in ../shared (Persian agency pages and the regression set), if present."""
+def _shared_items(every: int) -> list[PageItem]:
+    """The real pages in ../shared (Persian agency pages and every ``every``-th page of the
+    regression set), if present."""
     items = []
     if SHARED_REAL.is_dir():
         for page in sorted(SHARED_REAL.glob("*.html")):
@@ -300,7 +301,7 @@ def _shared_items() -> list[PageItem]:
             items.append(PageItem(spec["url"], spec["url"], "", body=page.read_bytes()))
     if SHARED_EVAL.is_dir():
         spec = json.loads((SHARED_EVAL / "evaldata.json").read_text("utf-8"))
-        for url, page in list(spec.items())[::3]:  # a third of them: the suite's time
+        for url, page in list(spec.items())[::every]:
             body = (SHARED_EVAL / "pages" / page["file"]).read_bytes()
             items.append(PageItem(url, url, "", body=body))
     return items
@@ -313,16 +314,25 @@ def _examined(item: PageItem) -> dict[str, Any]:
     return fields
 
 
-def test_examined_pages_unchanged(simulator: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "every",
+    [
+        pytest.param(3, id="some"),  # a third of the real pages, some simulator pages
+        pytest.param(1, id="all", marks=pytest.mark.long),  # every page of both
+    ],
+)
+def test_examined_pages_unchanged(
+    every: int, simulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     examiner = examining.Examiner()
     monkeypatch.setattr(examining, "_WORKER", examiner)
     items = []
-    for a in _picked():
+    for a in _picked() if every > 1 else Catalog().visible():
         fetch = f"{simulator.url}/{a.url.split('://', 1)[1]}"  # type: ignore[attr-defined]
         with urllib.request.urlopen(quote_iri(fetch)) as resp:
             items.append(PageItem(a.url, a.url, a.outlet, body=resp.read(),
                                   encoding=resp.headers.get_content_charset()))  # fmt: skip
-    items += _shared_items()
+    items += _shared_items(every)
 
     fast = [_examined(item) for item in items]
     _references(monkeypatch)
