@@ -26,7 +26,6 @@ raise: an impossible date or offset ("+99:00") is simply not a date.
 
 from __future__ import annotations
 
-import copy
 import logging
 import re
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
@@ -36,6 +35,7 @@ from typing import Any
 import jdatetime
 from hijridate import Hijri
 
+from monitor.charmap import translator
 from monitor.normalize import PERSIAN_DIGITS, fold_digits
 
 logger = logging.getLogger(__name__)
@@ -85,10 +85,11 @@ _LETTER_FIX = str.maketrans(
     {"ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "أ": "ا", "إ": "ا", "آ": "ا",
      "\u200c": " ", "\xa0": " "}
 )  # fmt: skip
+_fix_letters = translator(_LETTER_FIX)
 
 
 def _prepare(text: str) -> str:
-    return fold_digits(text).translate(_LETTER_FIX)
+    return _fix_letters(fold_digits(text))
 
 
 # Month name (folded) -> (calendar, month number).
@@ -442,15 +443,16 @@ def _value_stamp(value: str) -> _Stamp | None:
     return _text_stamp(value)
 
 
-def _metadata(tree: Any) -> list[tuple[str, _Stamp]]:
-    """Every parseable publication date in the page's metadata, by precedence."""
-    from monitor.pagetree import json_ld_nodes, meta_pairs
-
+def _metadata(
+    tree: Any, pairs: list[tuple[str, str]], nodes: list[dict[str, Any]]
+) -> list[tuple[str, _Stamp]]:
+    """Every parseable publication date in the page's metadata (its meta ``pairs`` and
+    JSON-LD ``nodes``, and ``<time datetime>``), by precedence."""
     by_key: dict[str, list[_Stamp]] = {k: [] for k in _META_KEYS}
-    for name, content in meta_pairs(tree):
+    for name, content in pairs:
         if name in by_key and name != "json-ld" and (st := _value_stamp(content)):
             by_key[name].append(st)
-    for node in json_ld_nodes(tree):
+    for node in nodes:
         value = node.get("datePublished")
         if isinstance(value, str) and (st := _value_stamp(value)):
             by_key["json-ld"].append(st)
@@ -460,12 +462,10 @@ def _metadata(tree: Any) -> list[tuple[str, _Stamp]]:
     return [(key, st) for key in _META_KEYS for st in by_key[key]]
 
 
-def _stated_zone(tree: Any) -> tzinfo | None:
+def _stated_zone(pairs: list[tuple[str, str]], nodes: list[dict[str, Any]]) -> tzinfo | None:
     """An offset the page states in any ISO timestamp of its metadata (dateModified too)."""
-    from monitor.pagetree import json_ld_nodes, meta_pairs
-
-    values = [content for _, content in meta_pairs(tree)]
-    for node in json_ld_nodes(tree):
+    values = [content for _, content in pairs]
+    for node in nodes:
         values += [v for k, v in node.items() if k.startswith("date") and isinstance(v, str)]
     for value in values:
         m = _ISO.search(_prepare(value))
@@ -497,10 +497,13 @@ def find_published(
 def _find_published(
     tree: Any, url: str, outlet: Any, now: datetime | None
 ) -> tuple[datetime | None, str]:
-    from monitor.pagetree import css
+    from monitor.pagetree import css, json_ld_nodes, meta_pairs
 
-    zone = _stated_zone(tree)
-    found = _metadata(tree)
+    # Read once: the offset the page states and its dates come from the same metadata.
+    pairs = meta_pairs(tree)
+    nodes = list(json_ld_nodes(tree))
+    zone = _stated_zone(pairs, nodes)
+    found = _metadata(tree, pairs, nodes)
     for key, stamp in found:  # 1a. a value with its own offset
         if stamp[1] is not None and (dt := _plausible(_aware(stamp), now)):
             return dt, _SOURCE_NAMES.get(key, f"meta:{key}")
@@ -539,14 +542,18 @@ _COPYRIGHT_DEFAULT = re.compile(r"^\d{4}-01-01$")
 
 
 def _htmldate(tree: Any, url: str, zone: tzinfo | None, now: datetime | None) -> datetime | None:
-    """htmldate's original-date search, date only; its copyright-year fallback is refused."""
+    """htmldate's original-date search, date only; its copyright-year fallback is refused.
+
+    htmldate prunes its own copy of a tree it is given and only reads the page itself
+    (``tests/test_hot_paths.py`` checks it), so the tree is passed as it is.
+    """
     import htmldate  # imported here: loading it costs every CLI start otherwise
 
     latest = (now or datetime.now(UTC)) + timedelta(days=1)
     for extensive in (False, True):
         try:
             value = htmldate.find_date(
-                copy.deepcopy(tree),
+                tree,
                 extensive_search=extensive,
                 original_date=True,
                 url=url or None,

@@ -46,6 +46,7 @@ from lxml import etree
 
 from monitor.attribution import cited_source as _attributed_source
 from monitor.boilerplate import clean_lines
+from monitor.charmap import counter
 from monitor.dates import find_published
 from monitor.encoding import decode_html
 from monitor.normalize import canonical_text, display_text
@@ -81,9 +82,12 @@ _LEAD_SELECTORS = (
 _TAG_SELECTORS = ("footer.tags a", "section.tags a", ".tags li a", ".tags a", ".tags_title a")
 _BLOCK_TAGS = {"p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "tr"}
 _HTML_SNIFF = re.compile(r"<\s*(?:!doctype|html|head|body|div|p|article|span|meta|title)\b", re.I)
-_ARABIC_SCRIPT = re.compile("[\u0620-\u064a\u0671-\u06d3\u06fa-\u06ff]")
-_LATIN = re.compile("[A-Za-z\u00c0-\u024f]")
-_PERSIAN_ONLY = re.compile("[پچژگ]")
+_ARABIC_SCRIPT = "[\u0620-\u064a\u0671-\u06d3\u06fa-\u06ff]"
+_LATIN = "[A-Za-z\u00c0-\u024f]"
+_PERSIAN_ONLY = "[پچژگ]"
+_arabic_script_letters = counter(_ARABIC_SCRIPT)
+_latin_letters = counter(_LATIN)
+_persian_only_letters = counter(_PERSIAN_ONLY)
 _ARABIC_ONLY = re.compile("[ةيكى]")
 
 
@@ -156,15 +160,15 @@ def _script(tree: Any) -> str:
     """
     body = tree.find("body")
     sample = (body if body is not None else tree).text_content()[:20000]
-    arabic_script = len(_ARABIC_SCRIPT.findall(sample))
-    if arabic_script == 0 or arabic_script < len(_LATIN.findall(sample)):
+    arabic_script = _arabic_script_letters(sample)
+    if arabic_script == 0 or arabic_script < _latin_letters(sample):
         return "other"
     lang = (tree.get("lang") or "").strip().lower()
     if lang.startswith("ar"):
         return "arabic"
     if lang.startswith("fa") or lang.startswith("per"):
         return "persian"
-    persian = len(_PERSIAN_ONLY.findall(sample))
+    persian = _persian_only_letters(sample)
     if persian * 200 >= arabic_script:  # ≥ 0.5 % of letters: Persian writes them constantly
         return "persian"
     return "arabic" if _ARABIC_ONLY.search(sample) else "persian"
@@ -322,11 +326,13 @@ def _blocks(page: _Page, node: Any) -> list[str]:
 
 
 def _trafilatura_lines(page: _Page, root: Any, url: str) -> list[str]:
-    """trafilatura's main text, one line per block; comments are not the article."""
+    """trafilatura's main text, one line per block; comments are not the article.
+
+    trafilatura works on its own copy of a tree it is given (``bare_extraction`` copies it,
+    ``tests/test_hot_paths.py`` checks the page is left as it was), so none is made here.
+    """
     try:
-        text = trafilatura.extract(
-            copy.deepcopy(root), url=url, include_comments=False, deduplicate=False
-        )
+        text = trafilatura.extract(root, url=url, include_comments=False, deduplicate=False)
     except (ValueError, TypeError, etree.LxmlError, RecursionError) as exc:
         logger.warning("trafilatura failed on %s: %s", url, exc)
         return []
@@ -336,9 +342,10 @@ def _trafilatura_lines(page: _Page, root: Any, url: str) -> list[str]:
 
 
 def _baseline_lines(page: _Page, root: Any) -> list[str]:
-    """trafilatura's last-resort extractor: every paragraph-like text of the page."""
+    """trafilatura's last-resort extractor: every paragraph-like text of the page (on its
+    own copy of the tree, like ``_trafilatura_lines``)."""
     try:
-        _, text, _ = trafilatura.baseline(copy.deepcopy(root))
+        _, text, _ = trafilatura.baseline(root)
     except (ValueError, TypeError, etree.LxmlError, RecursionError):
         return []
     return [page.restore(line) for line in (text or "").split("\n")]

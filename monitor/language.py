@@ -18,14 +18,20 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from monitor.charmap import counter
+
 UNDETERMINED = "und"
 MIN_LETTERS = 12  # fewer letters than this: no language can be told
 
 _NOISE = re.compile(r"https?://\S+|www\.\S+|[@#][\w\u200c]+|\S+\.(?:com|ir|org|net)\S*")
-_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
-_LETTER = re.compile(r"[^\W\d_]")
-_PERSIAN_ONLY = re.compile(r"[پچژگ\u06cc\u06a9]")  # پ چ ژ گ and Persian ی ک
-_ARABIC_ONLY = re.compile(r"[ةىأإؤئ\u064b-\u0652]")  # ta marbuta, alef maqsura, hamzas, harakat
+_ARABIC_SCRIPT = r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]"
+_LETTER = r"[^\W\d_]"
+_PERSIAN_ONLY = r"[پچژگ\u06cc\u06a9]"  # پ چ ژ گ and Persian ی ک
+_ARABIC_ONLY = r"[ةىأإؤئ\u064b-\u0652]"  # ta marbuta, alef maqsura, hamzas, harakat
+_arabic_script = counter(_ARABIC_SCRIPT)
+_letters = counter(_LETTER)
+_persian_only = counter(_PERSIAN_ONLY)
+_arabic_only = counter(_ARABIC_ONLY)
 _WORD = re.compile(r"[\u0600-\u06ff\u200c]+")
 # fmt: off
 _PERSIAN_WORDS = frozenset((
@@ -43,11 +49,10 @@ _ARABIC_WORDS = frozenset((
 def detect_language(text: str) -> str:
     """The ISO 639-1 code of ``text``'s main language, or 'und' when it cannot be told."""
     clean = _NOISE.sub(" ", text or "")
-    letters = _LETTER.findall(clean)
-    if len(letters) < MIN_LETTERS:
+    letters = _letters(clean)
+    if letters < MIN_LETTERS:
         return UNDETERMINED
-    arabic_script = len(_ARABIC_SCRIPT.findall(clean))
-    if arabic_script >= 0.5 * len(letters):
+    if _arabic_script(clean) >= 0.5 * letters:
         return _persian_or_arabic(clean)
     code, prob = _identifier().classify(clean)
     return str(code) if prob >= 0.5 else UNDETERMINED
@@ -56,8 +61,8 @@ def detect_language(text: str) -> str:
 def _persian_or_arabic(text: str) -> str:
     """Letters and function words: points for Persian against points for Arabic."""
     words = _WORD.findall(text)
-    fa = 2 * len(_PERSIAN_ONLY.findall(text)) + 3 * sum(w in _PERSIAN_WORDS for w in words)
-    ar = 2 * len(_ARABIC_ONLY.findall(text)) + 3 * sum(w in _ARABIC_WORDS for w in words)
+    fa = 2 * _persian_only(text) + 3 * sum(w in _PERSIAN_WORDS for w in words)
+    ar = 2 * _arabic_only(text) + 3 * sum(w in _ARABIC_WORDS for w in words)
     ar += sum(w.startswith("ال") and len(w) > 3 for w in words)
     if fa == ar == 0:
         code, _ = _identifier().classify(text)

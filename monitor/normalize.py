@@ -22,6 +22,8 @@ from importlib.metadata import version as _pkg_version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from monitor.charmap import translator
+
 if TYPE_CHECKING:
     from hazm import Normalizer
 
@@ -58,13 +60,20 @@ _LETTERS = str.maketrans(
 _FOLD = {**_DIGITS, **_LETTERS}
 # Display keeps آ and ئ (they are real Persian spelling) but fixes Arabic code points.
 _DISPLAY_LETTERS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ہ": "ه"})
+# The tables above as functions (``str.translate`` is slow on Persian text: monitor/charmap.py).
+_fold_digits = translator(_DIGITS)
+_fold_letters = translator(_FOLD)
+_display_letters = translator(_DISPLAY_LETTERS)
 
 _ZERO_WIDTH = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _DIACRITICS = re.compile(
     "[\u064b-\u065f\u0670\u06d6-\u06ed\u0640]"
 )  # harakat, superscript alef, tatweel
 _NON_WORD_KEEP_LINES = re.compile(r"[^\w\n]+", re.UNICODE)
-_SPACES = re.compile(r"\s+")
+# display_text's rules.
+_INVISIBLE = re.compile("[\u200b\u200d\u200e\u200f\ufeff]")
+_ZWNJ_RUN = re.compile("\u200c{2,}")
+_BLANKS = re.compile(r"[ \t\u00a0]+")
 
 
 @lru_cache(maxsize=1)
@@ -110,6 +119,7 @@ class _HazmSteps:
 
     def __init__(self, table: dict[int, str], patterns: list[tuple[str, str]]) -> None:
         self.table = table
+        self.translate = translator(table)
         self.pattern_strings = patterns
         self.patterns = [(re.compile(pattern), repl) for pattern, repl in patterns]
 
@@ -149,7 +159,7 @@ class _HazmSteps:
         return json.dumps(data, indent=1) + "\n"
 
     def normalize(self, text: str) -> str:
-        text = text.translate(self.table)
+        text = self.translate(text)
         for pattern, repl in self.patterns:
             text = pattern.sub(repl, text)
         return text
@@ -167,7 +177,7 @@ def hazm_normalize(text: str) -> str:
 
 def fold_digits(text: str) -> str:
     """Persian and Arabic-Indic digits to ASCII."""
-    return text.translate(_DIGITS)
+    return _fold_digits(text)
 
 
 def _fold(text: str) -> str:
@@ -178,7 +188,7 @@ def _fold(text: str) -> str:
     text = hazm_normalize(text)
     text = _ZERO_WIDTH.sub("", text)  # hazm may reinsert ZWNJ around affixes
     text = _DIACRITICS.sub("", text)
-    text = text.translate(_FOLD)
+    text = _fold_letters(text)
     return _NON_WORD_KEEP_LINES.sub(" ", text).replace("_", " ").lower()
 
 
@@ -193,7 +203,7 @@ def canonical_text(text: str) -> str:
 
     Idempotent: ``canonical_text(canonical_text(x)) == canonical_text(x)``.
     """
-    return _SPACES.sub(" ", _fold(text)).strip()
+    return " ".join(_fold(text).split())  # whitespace collapsed: str.split's whitespace is \s
 
 
 def canonical_lines(text: str, keep_empty: bool = False) -> list[str]:
@@ -201,7 +211,7 @@ def canonical_lines(text: str, keep_empty: bool = False) -> list[str]:
     per line: hazm's per-call set-up dominates short lines). Blank results are dropped unless
     ``keep_empty``, which keeps one entry per ``\n``-separated input line when it can (an
     entity such as ``&#10;`` can add lines; callers aligning with the input must check)."""
-    lines = [_SPACES.sub(" ", line).strip() for line in _fold(text).split("\n")]
+    lines = [" ".join(line.split()) for line in _fold(text).split("\n")]
     return lines if keep_empty else [line for line in lines if line]
 
 
@@ -227,10 +237,11 @@ def display_text(text: str, *, persian_letters: bool = True) -> str:
     """
     text = unicodedata.normalize("NFC", text)
     if persian_letters:
-        text = text.translate(_DISPLAY_LETTERS)
-    text = re.sub("[\u200b\u200d\u200e\u200f\ufeff]", "", text)
-    text = re.sub("\u200c{2,}", "\u200c", text)
-    text = re.sub(r"[ \t\u00a0]+", " ", text)
+        text = _display_letters(text)
+    text = _INVISIBLE.sub("", text)
+    text = _ZWNJ_RUN.sub("\u200c", text)
+    if "  " in text or "\t" in text or "\u00a0" in text:  # else every run is one space
+        text = _BLANKS.sub(" ", text)
     lines = [line.strip() for line in text.splitlines()]
     return "\n".join(line for line in lines if line)
 

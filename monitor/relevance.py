@@ -180,8 +180,9 @@ class RelevanceModel:
             ((w.get(k, 0.0) * v, k) for k, v in analysis.features.items() if w.get(k)),
             key=lambda c: (-abs(c[0]), c[1]),
         )
-        up = [f"{describe(k)} {c:+.2f}" for c, k in contrib if c > 0][:4]
-        down = [f"{describe(k)} {c:+.2f}" for c, k in contrib if c < 0][:3]
+        # Only the strongest few are described (a long article has hundreds of features).
+        up = [f"{describe(k)} {c:+.2f}" for c, k in [x for x in contrib if x[0] > 0][:4]]
+        down = [f"{describe(k)} {c:+.2f}" for c, k in [x for x in contrib if x[0] < 0][:3]]
         out = []
         if up:
             out.append("for: " + "; ".join(up))

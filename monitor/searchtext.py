@@ -29,6 +29,8 @@ import unicodedata
 from functools import lru_cache
 from importlib import resources
 
+from monitor.charmap import translator
+
 SEARCH_VERSION = "search-1"
 
 # Persian and Arabic-Indic digits to ASCII.
@@ -46,6 +48,7 @@ _LETTERS = {
     "ٹ": "ت", "ٺ": "ت", "ٻ": "ب", "ڀ": "ب", "ڈ": "د", "ڑ": "ر", "ں": "ن", "ڻ": "ن",
 }  # fmt: skip
 _FOLD = str.maketrans({**{chr(k): v for k, v in _DIGITS.items()}, **_LETTERS})
+_fold_letters = translator(_FOLD)  # str.translate is slow on Persian text
 # Ligatures NFKC leaves alone and canonical_text spells out.
 _WORDS = {"﷽": "بسم الله الرحمن الرحیم", "﷼": "ریال", "ﷲ": "الله"}
 _WORDS_RE = re.compile("|".join(map(re.escape, _WORDS)))
@@ -78,7 +81,7 @@ def _marked(text: str) -> str:
     text = text.replace("_", " ")
     text = _WORDS_RE.sub(lambda m: _WORDS[m.group()], text)
     text = _DROP.sub("", text)
-    text = text.translate(_FOLD)
+    text = _fold_letters(text)
     text = text.replace(_ZWNJ, "_")
     return _NON_WORD.sub(" ", text).lower()
 
@@ -150,12 +153,15 @@ def search_tokens(text: str) -> list[str]:
     words = [w for w in _marked(text).split() if w.strip("_")]
     table = _compounds()
     longest = _longest(table)
+    heads = compound_heads()
     out: list[str] = []
     i = 0
     while i < len(words):
-        # Compounds first, on the words as written (ZWNJ folded away).
-        plain = [w.replace("_", "") for w in words[i : i + longest]]
-        for n in range(min(longest, len(plain)), 0, -1):
+        # Compounds first, on the words as written (ZWNJ folded away); only a compound's
+        # first word can start one of two words or more.
+        widest = longest if words[i].replace("_", "") in heads else 1
+        plain = [w.replace("_", "") for w in words[i : i + widest]]
+        for n in range(min(widest, len(plain)), 0, -1):
             joined = table.get(tuple(plain[:n]))
             if joined is not None:
                 out.append(joined)
