@@ -264,6 +264,8 @@ def _tokens_each(parts: list[str]) -> list[list[str]]:
 
 
 _THAT_COUNTRY = frozenset({("این", "کشور"), ("ان", "کشور")})
+# Words between a title and its country ("وزیر خارجه سابق آمریکا", "رئیس جمهور مخلوع سوریه").
+_MODIFIERS = frozenset({"سابق", "اسبق", "پیشین", "مخلوع", "وقت", "فعلی", "کنونی", "منتخب", "موقت"})
 
 
 def _qualified(
@@ -275,10 +277,11 @@ def _qualified(
 ) -> bool:
     """A title with a country, nationality or actor right after it ("وزیر خارجه روسیه") or
     just before it ("وزیر دفاع طالبان" aside, "ترکیه، وزیر خارجه") is that party's."""
-    nxt = cats.get(end)
+    after = end + 1 if end < len(toks) and toks[end] in _MODIFIERS else end
+    nxt = cats.get(end) or cats.get(after)
     if nxt is not None and nxt[1] in _QUALIFIERS:
         return True
-    if tuple(toks[end : end + 2]) in _THAT_COUNTRY:  # "رئیس‌جمهور این کشور": the one just named
+    if tuple(toks[after : after + 2]) in _THAT_COUNTRY:  # "رئیس‌جمهور این کشور"
         return True
     return ends.get(start) in _QUALIFIERS
 
