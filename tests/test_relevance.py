@@ -110,6 +110,25 @@ def test_deterministic(model: RelevanceModel) -> None:
     assert (first.score, first.reasons) == (again.score, again.reasons)
 
 
+@pytest.mark.parametrize(
+    "title",
+    [
+        "خانواده بشار اسد رئیس جمهور مخلوع سوریه خواستار خروج از روسیه شدند",
+        "مادلین آلبرایت وزیر امور خارجه سابق آمریکا درباره روسیه سخن گفت",
+    ],
+)
+def test_a_title_a_modifier_and_a_country_is_that_countrys(
+    model: RelevanceModel, title: str
+) -> None:
+    """ "رئیس جمهور مخلوع سوریه" is Syria's ex-president, not an unqualified Iranian title."""
+    verdict = model.score(title, "")
+    assert not any(r.startswith("unqualified title") for r in verdict.reasons), verdict.reasons
+    assert "no iranian actor" in verdict.reasons and not verdict.relevant
+    # Unqualified, the same title is still read as Iran's own official.
+    own = model.score("رئیس جمهور در مسکو با پوتین دیدار کرد", "")
+    assert any(r.startswith("unqualified title (iranian)") for r in own.reasons), own.reasons
+
+
 def test_user_actors_file_extends_the_bundled_one(tmp_path: Path) -> None:
     """A new office holder the bundled file does not know, added by the user's file."""
     flash = "ایوانچنکو: همکاری با ایران در بخش انرژی ادامه دارد"
