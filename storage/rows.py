@@ -259,6 +259,36 @@ def articles_from_source(reader: Reader, source: str) -> int:
     return int(reader.execute(stmt).scalar_one())
 
 
+_JUDGED = table(
+    "judged_pages",
+    column("verdict", Text),
+    column("outlet", Text),
+    column("published", UTCDateTime),
+    column("fetched_at", UTCDateTime),
+)
+
+
+def borderline_count(
+    reader: Reader,
+    *,
+    outlets: Sequence[str] = (),
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> int:
+    """How many judged pages were kept as borderline (just under the relevance threshold), with
+    the date and outlet filters ``storage.queries.borderline_pages`` applies."""
+    j = _JUDGED.c
+    when = func.coalesce(j.published, j.fetched_at)
+    stmt = select(func.count()).select_from(_JUDGED).where(j.verdict == "borderline")
+    if outlets:
+        stmt = stmt.where(j.outlet.in_(list(outlets)))
+    if since is not None:
+        stmt = stmt.where(when >= since)
+    if until is not None:
+        stmt = stmt.where(when < until)
+    return int(reader.execute(stmt).scalar_one())
+
+
 def articles_per_outlet(reader: Reader) -> dict[str | None, int]:
     """Stored articles per outlet, seeds left out."""
     a = ARTICLES.c

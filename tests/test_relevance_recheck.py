@@ -130,6 +130,13 @@ def test_borderline_pages_are_kept_and_listed_on_request_and_min_relevance_filte
     assert {r["url"] for r in listed} == {p.url for p in kept}
     stories = json.loads(run_monitor("query", "--db", db, "--format", "json").stdout)
     assert not {r["url"] for r in stories} & {p.url for p in kept}
+    # The table says how many wait under the threshold and where they are; JSON stays clean.
+    table = run_monitor("query", "--db", db)
+    assert f"{len(kept)} borderline pages" in table.stderr and "--borderline" in table.stderr
+    tasnim = run_monitor("query", "--db", db, "--outlet", "tasnim")
+    in_tasnim = sum(p.outlet == "tasnim" for p in kept)
+    assert (f"{in_tasnim} borderline pages" in tasnim.stderr) == (in_tasnim > 0)
+    assert "borderline" not in run_monitor("query", "--db", db, "--format", "json").stderr
     assert all(a.relevance >= 0.9 for a in stored)
 
     high = json.loads(

@@ -176,9 +176,18 @@ def query(
             filters = replace(filters, fetched_since=seen)
     wanted = text.positive_tokens() if text else set()
     out: list[dict[str, Any]] = []
+    hidden = 0
     with store(url).connect() as session:
         hits = find_stories(session, text, filters, sort=order, limit=limit, offset=offset)
         scores = {h.story_id: h.score for h in hits}
+        # Without words, say how many pages wait just under the threshold (not stories, so
+        # not listed here): an analyst who wants every candidate knows where to look.
+        if text is None and not rows and fmt == "table" and filters.source is None:
+            from storage.rows import borderline_count
+
+            hidden = borderline_count(
+                session, outlets=filters.outlets, since=filters.since, until=filters.until
+            )
         for story in load_stories(session, [h.story_id for h in hits]):
             if rows:
                 out.extend(
@@ -203,6 +212,11 @@ def query(
         cols += ["snippet"] if text is not None else ["outlet_names"]
         title = f"{len(out)} stories" + (f" from #{offset + 1}" if offset else "")
     render.emit(out, fmt, title=title, table_columns=cols)
+    if hidden:
+        err.print(
+            f"{hidden} borderline pages (just under the relevance threshold) are not listed:"
+            " monitor query --borderline"
+        )
 
 
 def _list_borderline(url: str, text: Any, filters: Any, limit: int, offset: int, fmt: str) -> None:
