@@ -76,13 +76,8 @@ def borderline_pages(
     from sqlalchemy import func, select
 
     from storage.models import JudgedPage
+    from storage.rows import borderline_conditions
 
+    where = borderline_conditions(JudgedPage.__table__.c, outlets=outlets, since=since, until=until)
     when = func.coalesce(JudgedPage.published, JudgedPage.fetched_at)
-    stmt = select(JudgedPage).where(JudgedPage.verdict == "borderline")
-    if outlets:
-        stmt = stmt.where(JudgedPage.outlet.in_(list(outlets)))
-    if since:
-        stmt = stmt.where(when >= since)
-    if until:
-        stmt = stmt.where(when < until)
-    return list(session.scalars(stmt.order_by(when.desc())))
+    return list(session.scalars(select(JudgedPage).where(*where).order_by(when.desc())))

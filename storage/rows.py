@@ -268,6 +268,26 @@ _JUDGED = table(
 )
 
 
+def borderline_conditions(
+    columns: Any,
+    *,
+    outlets: Sequence[str] = (),
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[Any]:
+    """The WHERE conditions of the borderline pages (kept just under the relevance threshold)
+    in a date and outlet range, on ``judged_pages``' ``columns`` (Core or the model's table)."""
+    when = func.coalesce(columns.published, columns.fetched_at)
+    conditions = [columns.verdict == "borderline"]
+    if outlets:
+        conditions.append(columns.outlet.in_(list(outlets)))
+    if since is not None:
+        conditions.append(when >= since)
+    if until is not None:
+        conditions.append(when < until)
+    return conditions
+
+
 def borderline_count(
     reader: Reader,
     *,
@@ -275,18 +295,9 @@ def borderline_count(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> int:
-    """How many judged pages were kept as borderline (just under the relevance threshold), with
-    the date and outlet filters ``storage.queries.borderline_pages`` applies."""
-    j = _JUDGED.c
-    when = func.coalesce(j.published, j.fetched_at)
-    stmt = select(func.count()).select_from(_JUDGED).where(j.verdict == "borderline")
-    if outlets:
-        stmt = stmt.where(j.outlet.in_(list(outlets)))
-    if since is not None:
-        stmt = stmt.where(when >= since)
-    if until is not None:
-        stmt = stmt.where(when < until)
-    return int(reader.execute(stmt).scalar_one())
+    """How many pages ``storage.queries.borderline_pages`` would list (without the ORM)."""
+    where = borderline_conditions(_JUDGED.c, outlets=outlets, since=since, until=until)
+    return int(reader.execute(select(func.count()).select_from(_JUDGED).where(*where)).scalar_one())
 
 
 def articles_per_outlet(reader: Reader) -> dict[str | None, int]:
