@@ -37,6 +37,11 @@ WORLD_SECTIONS = ("بین", "جهان", "دیپلماسی", "سیاست خارج
 class _Server(ThreadingHTTPServer):
     daemon_threads = True  # a handler stuck in a slow fixture must not block stop()
     allow_reuse_address = True
+    # socketserver's listen backlog is 5: nine crawlers opening connections at once overflowed
+    # it, the kernel dropped their SYNs, and a connection waited for the client's SYN
+    # retransmits (1, 2, 4, 8, 16 s…) until the download timed out. A real server listens with
+    # a deep queue.
+    request_queue_size = 1024
     simulator: Simulator
 
     def handle_error(self, request: Any, client_address: Any) -> None:
