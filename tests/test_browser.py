@@ -125,3 +125,14 @@ def test_browse_search_open_and_script_title_is_inert(served, browser, tmp_path:
     assert browser.title == EVIL, "the <title> holds the text, no script ran"
     assert browser.execute_script("return document.scripts.length") == 0
     assert shot.stat().st_size > 10_000
+
+    # The pages kept under the threshold: reached from the latest list, reasons folded away.
+    browser.get(base + "/")
+    browser.find_element(By.CSS_SELECTOR, "p.note a[href='/borderline']").click()
+    assert browser.find_element(By.TAG_NAME, "h1").text.startswith("زیر آستانه")
+    reason = browser.find_element(By.CSS_SELECTOR, ".reasons li")
+    assert not reason.is_displayed()
+    browser.find_element(By.CSS_SELECTOR, "details summary").click()
+    assert reason.is_displayed() and reason.text == "russia actor in title: روسیه"
+    titles = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".story .title")]
+    assert titles == [EVIL, "سفر هیئت بانکی روسیه به تهران"]

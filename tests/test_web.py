@@ -21,7 +21,7 @@ from monitor.cli import watching
 from monitor.watches import WatchSpec, add_watch, collect
 from monitor.web.app import create_app
 from storage.db import connect
-from storage.models import Revision
+from storage.models import JudgedPage, Revision
 from tests.store_helpers import add_copy, add_story
 
 T0 = (datetime.now(UTC) - timedelta(days=3)).replace(microsecond=0)
@@ -45,6 +45,20 @@ def fill(url: str) -> dict[str, int]:
         evil = add_story(
             s, EVIL, "متنی دربارهٔ <b>روسیه</b> & ایران", fetched=T0 + timedelta(hours=3)
         )
+        for n, (url, title) in enumerate(
+            [
+                ("https://www.mehrnews.com/news/7001", "سفر هیئت بانکی روسیه به تهران"),
+                ("javascript:alert(1)", EVIL),
+            ]
+        ):
+            s.add(
+                JudgedPage(
+                    canonical_url=url, url=url, outlet="mehr", verdict="borderline",
+                    language="fa", relevance=0.41 - n / 10, title=title,
+                    relevance_reasons=["russia actor in title: روسیه", "<i>دلیل</i>"],
+                    model_version="lexicon+lr-test", fetched_at=T0 + timedelta(hours=n),
+                )
+            )  # fmt: skip
         s.commit()
         collect(s, now=T0 + timedelta(hours=4))
         return {"rail": rail.id, "evil": evil.id, "copy": rail.sightings[0].id}
@@ -60,7 +74,7 @@ def site(db_url: str) -> Iterator[tuple[TestClient, dict[str, int]]]:
 def test_pages_are_rtl_persian_with_strict_headers(site) -> None:
     client, ids = site
     pages = ["/", "/search?q=روسیه", f"/story/a{ids['rail']}", "/outlets", "/chart", "/watches",
-             "/watches/rail"]  # fmt: skip
+             "/watches/rail", "/borderline"]  # fmt: skip
     for path in pages:
         r = client.get(path)
         assert r.status_code == 200, path
@@ -107,7 +121,7 @@ def test_search_spelling_variants_and_highlighting(site) -> None:
 
 def test_stored_markup_is_inert(site) -> None:
     client, ids = site
-    for path in ("/", f"/story/a{ids['evil']}", "/search?q=خطرناک", "/watches/rail"):
+    for path in ("/", f"/story/a{ids['evil']}", "/search?q=خطرناک", "/watches/rail", "/borderline"):
         html = client.get(path).text
         assert '<script>document.title="pwned"</script>' not in html
         assert "<b>روسیه</b>" not in html
@@ -176,3 +190,21 @@ def test_outlets_page_has_the_telegram_job_in_persian(site) -> None:
     html = client.get("/outlets").text
     assert 'class="badge">تلگرام</span> <span dir="ltr">telegram</span>' in html
     assert 'class="badge">خبرگزاری مهر</span> <span dir="ltr">mehr</span>' in html
+
+
+def test_borderline_pages_are_listed_apart_with_scores_and_reasons(site) -> None:
+    """Pages kept just under the threshold are not stories: the latest list and search leave
+    them out, the latest list says how many there are, and /borderline lists them newest first
+    with score and reasons; a URL that is not http(s) is not made a link."""
+    client, _ = site
+    latest = client.get("/").text
+    assert "سفر هیئت بانکی روسیه" not in latest
+    assert '<a href="/borderline">2 صفحهٔ دیگر</a>' in latest
+    assert "سفر هیئت بانکی روسیه" not in client.get("/search", params={"q": "بانکی"}).text
+    html = client.get("/borderline").text
+    assert "2 صفحه" in html and 'aria-current="page">زیر آستانه' in html
+    newest, older = html.index("تیتر خطرناک"), html.index("سفر هیئت بانکی روسیه")
+    assert newest < older, "newest first"
+    assert 'href="https://www.mehrnews.com/news/7001"' in html and "امتیاز 0.41" in html
+    assert "javascript:" not in html and "امتیاز 0.31" in html
+    assert "russia actor in title: روسیه" in html and "&lt;i&gt;دلیل&lt;/i&gt;" in html

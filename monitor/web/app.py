@@ -172,6 +172,7 @@ def create_app(db: str, *, outlets_file: str | None = None) -> Starlette:
 
     def latest(request: Request) -> Response:
         from monitor.views import story_row
+        from storage.rows import borderline_count
         from storage.search import count_stories, find_stories, load_stories
 
         pageno = _int(request.query_params.get("page"), 1)
@@ -179,9 +180,25 @@ def create_app(db: str, *, outlets_file: str | None = None) -> Starlette:
             total = count_stories(s, None)
             hits = find_stories(s, None, limit=PAGE, offset=(pageno - 1) * PAGE)
             rows = [story_row(a) for a in load_stories(s, [h.story_id for h in hits])]
+            borderline = borderline_count(s)
         return page(
             "latest.html", request, stories=rows, total=total, page=pageno,
-            pages=max(1, -(-total // PAGE)),
+            pages=max(1, -(-total // PAGE)), borderline=borderline,
+        )  # fmt: skip
+
+    def borderline_page(request: Request) -> Response:
+        """Pages kept just under the relevance threshold: not stories, so neither the latest
+        list nor search shows them; here an analyst can still find what the model half-saw."""
+        from monitor.views import borderline_row
+        from storage.queries import borderline_pages
+
+        pageno = _int(request.query_params.get("page"), 1)
+        with session() as s:
+            kept = borderline_pages(s)
+            rows = [borderline_row(p) for p in kept[(pageno - 1) * PAGE : pageno * PAGE]]
+        return page(
+            "borderline.html", request, pages_kept=rows, total=len(kept), page=pageno,
+            pages=max(1, -(-len(kept) // PAGE)),
         )  # fmt: skip
 
     def search(request: Request) -> Response:
@@ -313,6 +330,7 @@ def create_app(db: str, *, outlets_file: str | None = None) -> Starlette:
     routes = [
         Route("/", latest, name="latest"),
         Route("/search", search, name="search"),
+        Route("/borderline", borderline_page, name="borderline"),
         Route("/story/{item}", story, name="story"),
         Route("/outlets", outlets_page, name="outlets"),
         Route("/chart", chart_page, name="chart"),
