@@ -1379,6 +1379,11 @@ def traps() -> list[Written]:
     return [write(beat, 0, "trap") for beat in TRAPS]
 
 
+_DANGLING = frozenset(
+    {"و", "در", "با", "از", "به", "بر", "برای", "میان", "بین", "که", "را", "تا", "یا"}
+)
+
+
 def rework(story: Written, rng: random.Random) -> Written:
     """Another desk's copy: a new headline, the last paragraph maybe dropped, two swapped.
 
@@ -1389,8 +1394,11 @@ def rework(story: Written, rng: random.Random) -> Written:
     paragraphs = paragraphs[:keep]
     if len(paragraphs) > 2 and rng.random() < 0.5:
         paragraphs[1], paragraphs[2] = paragraphs[2], paragraphs[1]
-    words = story.title.split()
-    head = " ".join(words[: max(4, len(words) * 2 // 3)]).rstrip("؛،:")
+    words = story.title.split()[: max(4, len(story.title.split()) * 2 // 3)]
+    # A desk shortens a headline at a phrase boundary, not after "میان ایران و".
+    while len(words) > 3 and words[-1].rstrip("؛،:") in _DANGLING:
+        words.pop()
+    head = " ".join(words).rstrip("؛،:")
     pattern = rng.choice(("{head}؛ جزئیات تازه", "گزارش: {head}", "{head} + جزئیات", "{head}"))
     return Written(
         beat=story.beat,
