@@ -9,12 +9,14 @@ their offset, the Jalali form beside them (``views.copy_row``).
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import json
+import sys
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from monitor.render import spreadsheet_safe
 
@@ -41,29 +43,50 @@ def csv_cell(value: Any) -> str:
     return spreadsheet_safe(text) if isinstance(value, str) else text
 
 
-def write_rows(rows: Iterable[dict[str, Any]], fmt: str, out: Path, columns: list[str]) -> int:
-    """Write ``rows`` (all with ``columns``) to ``out``; returns how many were written."""
+def write_rows(
+    rows: Iterable[dict[str, Any]], fmt: str, out: Path | None, columns: list[str]
+) -> int:
+    """Write ``rows`` (all with ``columns``) to ``out``, or to standard output when ``out`` is
+    None (JSON Lines and CSV only); returns how many were written. A file appears whole or
+    not at all: it is written beside its place and renamed."""
     if fmt not in FORMATS:
         raise ExportError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if out is None:
+        if fmt == "parquet":
+            raise ExportError("--out -: parquet is written to a file, not to standard output")
+        stdout = io.TextIOWrapper(sys.stdout.buffer, encoding=_ENCODING[fmt], newline="")
+        try:
+            return _write_text(rows, fmt, stdout, columns)
+        finally:
+            stdout.flush()
+            stdout.detach()  # leave sys.stdout's own buffer open
     if not out.parent.is_dir():
         raise ExportError(f"--out: folder {str(out.parent)!r} does not exist")
     if fmt == "parquet":
         return _parquet(rows, out, columns)
-    n = 0
     tmp = out.with_name(out.name + ".part")
-    with tmp.open("w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") as fh:
-        if fmt == "jsonl":
-            for row in rows:
-                fh.write(json.dumps({k: _plain(row.get(k)) for k in columns}, ensure_ascii=False))
-                fh.write("\n")
-                n += 1
-        else:
-            writer = csv.writer(fh)
-            writer.writerow(columns)
-            for row in rows:
-                writer.writerow([csv_cell(row.get(k)) for k in columns])
-                n += 1
+    with tmp.open("w", encoding=_ENCODING[fmt], newline="") as fh:
+        n = _write_text(rows, fmt, fh, columns)
     tmp.replace(out)
+    return n
+
+
+_ENCODING = {"csv": "utf-8-sig", "jsonl": "utf-8"}  # the BOM lets spreadsheets read Persian
+
+
+def _write_text(rows: Iterable[dict[str, Any]], fmt: str, fh: TextIO, columns: list[str]) -> int:
+    n = 0
+    if fmt == "jsonl":
+        for row in rows:
+            fh.write(json.dumps({k: _plain(row.get(k)) for k in columns}, ensure_ascii=False))
+            fh.write("\n")
+            n += 1
+    else:
+        writer = csv.writer(fh)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([csv_cell(row.get(k)) for k in columns])
+            n += 1
     return n
 
 

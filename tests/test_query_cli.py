@@ -83,6 +83,7 @@ def test_dates_mean_the_start_of_the_day_in_tehran_unless_utc():
         (["export", "روس"], "error: --out FILE is required"),
         (["export", "روس", "--out", "/no/such/dir/x.csv"], "error: --out: folder"),
         (["export", "روس", "--out", "x.xlsx", "--format", "xlsx"], "error: --format must be"),
+        (["export", "روس", "--out", "-", "--format", "parquet"], "error: --out -: parquet"),
     ],
 )
 def test_wrong_values_are_one_line_errors_with_exit_2(args, message, db_url):
@@ -203,6 +204,23 @@ def test_exports_read_back_the_same_rows(filled: str, tmp_path: Path, fmt: str):
                 assert row["title"] == "'" + want["title"]  # inert in a spreadsheet
             else:
                 assert row["title"] == want["title"]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_export_to_standard_output_is_the_file_s_bytes(filled: str, tmp_path: Path, fmt: str):
+    """``--out -`` writes to a pipe exactly what ``--out FILE`` writes to a file; the count
+    goes to stderr, so standard output holds the rows only."""
+    out = tmp_path / f"export.{fmt}"
+    run_monitor("export", "لاوروف", "--format", fmt, "--out", str(out), "--db", filled)
+    piped = subprocess.run(
+        [sys.executable, "-m", "monitor", "export", "لاوروف", "-f", fmt, "-o", "-", "--db", filled],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+        timeout=180,
+    )
+    assert piped.stdout == out.read_bytes() and piped.stdout.count(b"\n") > 2
+    assert b"to standard output" in piped.stderr
 
 
 def test_reading_commands_leave_the_heavy_libraries_unimported(filled: str):

@@ -254,7 +254,9 @@ def export(
         list[str] | None,
         typer.Argument(help="What to export: the same query syntax as `monitor query`."),
     ] = None,
-    out: Annotated[str, typer.Option("--out", "-o", help="The file to write.")] = "",
+    out: Annotated[
+        str, typer.Option("--out", "-o", help="The file to write; - for standard output.")
+    ] = "",
     fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl | csv | parquet")] = "jsonl",
     outlet: OutletOpt = None,
     since: SinceOpt = None,
@@ -270,6 +272,7 @@ def export(
     ISO 8601 with offsets, the Jalali form beside them. Parquet needs the `parquet` extra.
 
     Example: monitor export لاوروف --since 1402/09/01 --format csv --out lavrov.csv
+    (--out - writes JSON Lines or CSV to standard output, for a pipe.)
     """
     from pathlib import Path
 
@@ -282,12 +285,14 @@ def export(
 
     check_format(fmt, FORMATS)
     if not out:
-        raise UserError("--out FILE is required")
+        raise UserError("--out FILE is required (- for standard output)")
     text = _text_query(words)
     filters = _filters(outlet, since, until, utc, fetched_since, outlets)
-    path = Path(out).expanduser()
-    if not path.parent.is_dir():
+    path = None if out == "-" else Path(out).expanduser()
+    if path is not None and not path.parent.is_dir():
         raise UserError(f"--out: folder {str(path.parent)!r} does not exist")
+    if path is None and fmt == "parquet":
+        raise UserError("--out -: parquet is written to a file, not to standard output")
     columns = [
         "id", "story", "kind", "outlet", "title", "url", "published", "published_jalali",
         "fetched", "fetched_jalali", "similarity", "cited_source", "lead", "body",
@@ -314,7 +319,7 @@ def export(
                 n = write_rows(rows(progress, task), fmt, path, columns)
             except ExportError as exc:
                 raise UserError(str(exc)) from None
-    err.print(f"wrote {n} copies of {total} stories to {path}")
+    err.print(f"wrote {n} copies of {total} stories to {path or 'standard output'}")
 
 
 @app.command()
