@@ -13,6 +13,8 @@ shipped recipe, so none was scored on the held-out part and none ships.
   stopwords, not actors) the sentences naming only Russia share with those naming only Iran:
   one story told over several sentences shares its subject; a digest's bullets do not.
 - ``handmade-half``: project-written items weigh half as much as real ones in training.
+- ``lexicon-only``, ``no-letters``: the shipped features without the words (``w:``, ``p:``)
+  and letter pieces (``c:``), or without the letter pieces alone: what the n-grams add.
 - ``clusters-ru``, ``clusters-both``: word clusters learned without labels from the real
   Telegram posts dated before the date split's cut-off (fastText skip-gram vectors, 200
   k-means clusters), as features of the sentences naming Russia, or of those naming either
@@ -85,6 +87,13 @@ def word_clusters() -> dict[str, int]:
 FeatureFn = Callable[..., dict[str, float]]
 
 
+def _without(base: FeatureFn, prefixes: tuple[str, ...]) -> FeatureFn:
+    def features(segments: list) -> dict[str, float]:  # type: ignore[type-arg]
+        return {k: v for k, v in base(segments).items() if not k.startswith(prefixes)}
+
+    return features
+
+
 def _cohesion(base: FeatureFn) -> FeatureFn:
     from monitor.relevance_features import IRAN, RUSSIA, _bucket
 
@@ -132,6 +141,10 @@ def trial(name: str) -> Iterator[None]:
         patched = _cohesion(base_features)
     elif name in ("clusters-ru", "clusters-both"):
         patched = _clusters(base_features, both=name == "clusters-both")
+    elif name == "lexicon-only":
+        patched = _without(base_features, ("w:", "p:", "c:"))
+    elif name == "no-letters":
+        patched = _without(base_features, ("c:",))
     elif name == "handmade-half":
         tr.HANDMADE_WEIGHT = 0.5
     elif name != "shipped":
@@ -145,7 +158,10 @@ def trial(name: str) -> Iterator[None]:
         tr.HANDMADE_WEIGHT = base_weight
 
 
-TRIALS = ("shipped", "cohesion", "handmade-half", "clusters-ru", "clusters-both")
+TRIALS = (
+    "shipped", "cohesion", "handmade-half", "clusters-ru", "clusters-both", "lexicon-only",
+    "no-letters",
+)  # fmt: skip
 
 
 def main() -> None:
