@@ -71,6 +71,8 @@ def borderline_pages(
     outlets: Sequence[str] = (),
     since: datetime | None = None,
     until: datetime | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[JudgedPage]:
     """Pages judged just under the relevance threshold (kept, not stories), newest first."""
     from sqlalchemy import func, select
@@ -80,4 +82,5 @@ def borderline_pages(
 
     where = borderline_conditions(JudgedPage.__table__.c, outlets=outlets, since=since, until=until)
     when = func.coalesce(JudgedPage.published, JudgedPage.fetched_at)
-    return list(session.scalars(select(JudgedPage).where(*where).order_by(when.desc())))
+    stmt = select(JudgedPage).where(*where).order_by(when.desc(), JudgedPage.canonical_url)
+    return list(session.scalars(stmt.limit(limit).offset(offset)))

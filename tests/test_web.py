@@ -208,3 +208,6 @@ def test_borderline_pages_are_listed_apart_with_scores_and_reasons(site) -> None
     assert 'href="https://www.mehrnews.com/news/7001"' in html and "امتیاز 0.41" in html
     assert "javascript:" not in html and "امتیاز 0.31" in html
     assert "russia actor in title: روسیه" in html and "&lt;i&gt;دلیل&lt;/i&gt;" in html
+    beyond = client.get("/borderline", params={"page": "9"})
+    assert beyond.status_code == 200 and "صفحه‌ای زیر آستانه نیست" in beyond.text
+    assert "2 صفحه" in beyond.text, "the count is of every page, not of this one"

@@ -291,8 +291,6 @@ def export(
     path = None if out == "-" else Path(out).expanduser()
     if path is not None and not path.parent.is_dir():
         raise UserError(f"--out: folder {str(path.parent)!r} does not exist")
-    if path is None and fmt == "parquet":
-        raise UserError("--out -: parquet is written to a file, not to standard output")
     columns = [
         "id", "story", "kind", "outlet", "title", "url", "published", "published_jalali",
         "fetched", "fetched_jalali", "similarity", "cited_source", "lead", "body",

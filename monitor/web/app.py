@@ -191,14 +191,16 @@ def create_app(db: str, *, outlets_file: str | None = None) -> Starlette:
         list nor search shows them; here an analyst can still find what the model half-saw."""
         from monitor.views import borderline_row
         from storage.queries import borderline_pages
+        from storage.rows import borderline_count
 
         pageno = _int(request.query_params.get("page"), 1)
         with session() as s:
-            kept = borderline_pages(s)
-            rows = [borderline_row(p) for p in kept[(pageno - 1) * PAGE : pageno * PAGE]]
+            total = borderline_count(s)
+            kept = borderline_pages(s, limit=PAGE, offset=(pageno - 1) * PAGE)
+            rows = [borderline_row(p) for p in kept]
         return page(
-            "borderline.html", request, pages_kept=rows, total=len(kept), page=pageno,
-            pages=max(1, -(-len(kept) // PAGE)),
+            "borderline.html", request, pages_kept=rows, total=total, page=pageno,
+            pages=max(1, -(-total // PAGE)),
         )  # fmt: skip
 
     def search(request: Request) -> Response:
