@@ -13,6 +13,8 @@ shipped recipe, so none was scored on the held-out part and none ships.
   stopwords, not actors) the sentences naming only Russia share with those naming only Iran:
   one story told over several sentences shares its subject; a digest's bullets do not.
 - ``handmade-half``: project-written items weigh half as much as real ones in training.
+- ``locative``: Russia as the object of «در» ("سفیر ایران در مسکو") is a Russian place, not
+  Russia acting.
 - ``lexicon-only``, ``no-letters``: the shipped features without the words (``w:``, ``p:``)
   and letter pieces (``c:``), or without the letter pieces alone: what the n-grams add.
 - ``clusters-ru``, ``clusters-both``: word clusters learned without labels from the real
@@ -32,6 +34,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -129,6 +132,30 @@ def _clusters(base: FeatureFn, both: bool) -> FeatureFn:
     return features
 
 
+def _locative(base_segment: Callable[..., Any]) -> Callable[..., Any]:
+    """Russia as the object of «در» ("سفیر ایران در مسکو", "کشتی در روسیه") is where something
+    happens, a Russian place, not Russia acting."""
+
+    def segment(self: Any, place: str, raw: str, toks: list[str]) -> Any:
+        seg = base_segment(self, place, raw, toks)
+        names = list(seg.found.get("ru", []))
+        moved = []
+        for i, tok in enumerate(seg.masked):
+            if tok == "_ru_":
+                name = names.pop(0)
+                if i and seg.masked[i - 1] == "در":
+                    seg.masked[i] = "_rup_"
+                    moved.append(name)
+        for name in moved:
+            seg.found["ru"].remove(name)
+            seg.found.setdefault("rup", []).append(name)
+        if "ru" in seg.found and not seg.found["ru"]:
+            del seg.found["ru"]
+        return seg
+
+    return segment
+
+
 @contextmanager
 def trial(name: str) -> Iterator[None]:
     import bench.train_relevance as tr
@@ -136,11 +163,16 @@ def trial(name: str) -> Iterator[None]:
     import monitor.relevance_features as rf
 
     base_features, base_weight = rf.features, tr.HANDMADE_WEIGHT
+    base_segment = rf.FeatureExtractor._segment
     patched = base_features
+    if name == "locative":
+        rf.FeatureExtractor._segment = _locative(base_segment)  # type: ignore[method-assign]
     if name == "cohesion":
         patched = _cohesion(base_features)
     elif name in ("clusters-ru", "clusters-both"):
         patched = _clusters(base_features, both=name == "clusters-both")
+    elif name == "locative":
+        pass
     elif name == "lexicon-only":
         patched = _without(base_features, ("w:", "p:", "c:"))
     elif name == "no-letters":
@@ -155,12 +187,13 @@ def trial(name: str) -> Iterator[None]:
         yield
     finally:
         rf.features = rel.features = base_features
+        rf.FeatureExtractor._segment = base_segment  # type: ignore[method-assign]
         tr.HANDMADE_WEIGHT = base_weight
 
 
 TRIALS = (
     "shipped", "cohesion", "handmade-half", "clusters-ru", "clusters-both", "lexicon-only",
-    "no-letters",
+    "no-letters", "locative",
 )  # fmt: skip
 
 
