@@ -180,6 +180,8 @@ def test_read_only_on_postgres(pg_url: str) -> None:
     fill(pg_url)
     with TestClient(create_app(pg_url)) as client:
         assert "قرارداد راه‌آهن" in client.get("/search", params={"q": "راه آهن"}).text
+        borderline = client.get("/borderline").text
+        assert borderline.index("تیتر خطرناک") < borderline.index("سفر هیئت بانکی روسیه")
         with pytest.raises(DBAPIError), client.app.state.engine.begin() as conn:
             conn.execute(text("DELETE FROM watches"))
     create_app(pg_url).state.engine.dispose()
