@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -18,13 +19,14 @@ if TYPE_CHECKING:
 
 PAGE_SUFFIXES = {".html", ".htm", ".xhtml", ".txt", ""}
 MAX_BYTES = 10 * 1024 * 1024
+STDIN = "-"  # one page or text read from standard input ("pbpaste | monitor check -")
 
 
 def expand_paths(paths: list[str]) -> list[str]:
     """Files as given, directories as their page files (sorted), URLs untouched."""
     out: list[str] = []
     for p in paths:
-        if p.startswith(("http://", "https://")):
+        if p.startswith(("http://", "https://")) or p == STDIN:
             out.append(p)
             continue
         path = Path(p)
@@ -68,6 +70,11 @@ def read_page(source: str, mirror: str | None = None) -> tuple[bytes, str | None
             body = b"".join(chunks)
             real = source if mirror else resp.geturl()
             return body[:MAX_BYTES], resp.headers.get_content_charset(), real
+    if source == STDIN:
+        data = sys.stdin.buffer.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            raise OSError(f"standard input is larger than {MAX_BYTES // (1024 * 1024)} MiB")
+        return data, None, None
     data = Path(source).read_bytes()
     return data[:MAX_BYTES], None, None
 
@@ -103,8 +110,9 @@ def quote_iri(url: str) -> str:
 
 
 def page_text_file(source: str, body: bytes) -> bool:
-    """A plain-text file (a seed, say) is judged as the article text itself."""
-    return source.endswith(".txt") and b"<" not in body[:2000]
+    """A plain-text file (a seed, say) or text on standard input (a Telegram post pasted) is
+    judged as the article text itself: its first line is the title."""
+    return (source.endswith(".txt") or source == STDIN) and b"<" not in body[:2000]
 
 
 def check_pages(
@@ -147,9 +155,7 @@ def check_one(
         body, declared, fetched_url = read_page(source, mirror)
     except OSError as exc:
         return {**result, "error": f"cannot read: {exc}"}
-    page_url = (
-        url or fetched_url or (source if "://" in source else f"file://{Path(source).resolve()}")
-    )
+    page_url = url or fetched_url or _source_url(source)
     outlet = judge.outlet_of(page_url)
     canonical = (outlet.canonical_url(page_url) if outlet else None) or page_url
     item = PageItem(
@@ -195,6 +201,12 @@ def check_one(
         "duplicate": judge.describe(verdict.duplicate),
         "error": None,
     }
+
+
+def _source_url(source: str) -> str:
+    if "://" in source:
+        return source
+    return "stdin:" if source == STDIN else f"file://{Path(source).resolve()}"
 
 
 def _text_as_extracted(text: str) -> Extracted:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -77,6 +79,48 @@ def test_check_gives_the_documented_json_for_a_saved_page(simulator, db_url: str
     assert set(v["relevance"]) == {"score", "reasons", "version"}
     assert v["verdict"] in ("new", "duplicate", "irrelevant", "borderline")
     assert v["duplicate"] is None or set(v["duplicate"]) == {"kind", "of", "score"}
+
+
+def test_check_reads_a_page_or_a_post_from_standard_input(simulator, db_url: str, tmp_path: Path):
+    """``check -`` judges what is piped in exactly as the same bytes saved to a file: text (a
+    Telegram post copied by hand) as a .txt file, a page as a saved page with ``--url``."""
+    import urllib.request
+
+    post = (
+        "نبنزیا: مکانیسم ماشه علیه ایران مبنای حقوقی ندارد\n"
+        "نماینده روسیه گفت بازگشت تحریم‌ها علیه ایران اعتبار ندارد.\n"
+    )
+    saved = tmp_path / "post.txt"
+    saved.write_text(post, "utf-8")
+
+    def piped(data: bytes, *args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            [sys.executable, "-m", "monitor", "check", *args, "--db", db_url],
+            cwd=ROOT, input=data, capture_output=True, timeout=180,
+        )  # fmt: skip
+
+    from_stdin = json.loads(piped(post.encode(), "-").stdout)
+    from_file = json.loads(run_monitor("check", str(saved), "--db", db_url).stdout)
+    assert from_stdin["file"] == "-" and from_stdin["url"] == "stdin:"
+    assert from_stdin["title"] == "نبنزیا: مکانیسم ماشه علیه ایران مبنای حقوقی ندارد"
+    assert from_stdin["relevant"] is True
+    assert from_stdin["relevance"] == from_file["relevance"]
+
+    url = "https://www.mehrnews.com/news/5200996"
+    page = urllib.request.urlopen(f"{simulator.url}/www.mehrnews.com/news/5200996").read()
+    (tmp_path / "page.html").write_bytes(page)
+    v = json.loads(piped(page, "-", "--url", url).stdout)
+    w = json.loads(
+        run_monitor("check", str(tmp_path / "page.html"), "--url", url, "--db", db_url).stdout
+    )
+    assert v["outlet"] == "mehr" and v["url"] == url
+    assert {k: v[k] for k in ("title", "text", "published", "relevance", "verdict")} == {
+        k: w[k] for k in ("title", "text", "published", "relevance", "verdict")
+    }
+    twice = piped(post.encode(), "-", "-")
+    assert twice.returncode == 2 and twice.stderr.decode().strip() == (
+        "error: - (standard input) can be given once"
+    )
 
 
 def test_check_many_files_prints_one_json_object_per_line(tmp_path: Path, db_url: str):

@@ -26,7 +26,10 @@ from monitor.cli.base import (
 def check(
     paths: Annotated[
         list[str],
-        typer.Argument(metavar="FILE_OR_URL...", help="Saved pages, directories or URLs."),
+        typer.Argument(
+            metavar="FILE_OR_URL...",
+            help="Saved pages, directories or URLs; - reads one page or text from standard input.",
+        ),
     ],
     url: Annotated[
         str | None, typer.Option(help="The page's real URL (for a single saved file).")
@@ -42,13 +45,16 @@ def check(
     """Judge pages without storing them: extraction, relevance, duplicate of a seed or article.
 
     Example: monitor check saved/page.html --url https://www.mehrnews.com/news/6018415
+    (monitor check - < post.txt judges text from standard input: its first line is the title.)
     """
-    from monitor.checking import check_pages, expand_paths
+    from monitor.checking import STDIN, check_pages, expand_paths
 
     check_format(fmt, ("json", "jsonl"))
     files = expand_paths(paths)
     if not files:
         raise UserError("no pages to check")
+    if files.count(STDIN) > 1:
+        raise UserError("- (standard input) can be given once")
     vet_sources(files, outlets, any_host)
     if url and len(files) > 1:
         raise UserError("--url names one page; give one file with it")
@@ -83,6 +89,8 @@ def vet_sources(sources: list[str], outlets_file: str | None, any_host: bool) ->
 
     known = None
     for source in sources:
+        if source == "-":  # standard input: read with a size cap by monitor.checking
+            continue
         if source.startswith(("http://", "https://")):
             if any_host:
                 continue
