@@ -133,12 +133,18 @@ class Examiner:
 _WORKER: Examiner | None = None
 
 
-def init_worker(outlets_file: str | None, topic_terms: str | None) -> None:
-    """Pool initializer: load the outlets and the relevance model once per worker."""
+def init_worker(
+    outlets_file: str | None, topic_terms: str | None, model_options: tuple[tuple[str, Any], ...]
+) -> None:
+    """Pool initializer: load the outlets and the relevance model once per worker, with the
+    crawl's own model options (actors file, threshold, band: the judge stage's), so a page
+    judged in a worker gets the verdict it would get inline."""
     global _WORKER
     from monitor.outlets import load_outlets
+    from monitor.relevance import RelevanceModel
 
-    _WORKER = Examiner(load_outlets(outlets_file), topic_terms=topic_terms)
+    model = RelevanceModel.load(topic_terms, **dict(model_options))
+    _WORKER = Examiner(load_outlets(outlets_file), relevance_model=model)
 
 
 def examine_in_worker(item: PageItem) -> Examined:

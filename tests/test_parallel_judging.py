@@ -125,28 +125,44 @@ def _store(path: str) -> dict[str, Any]:
     }
 
 
+# The relevance settings a user may change: a strict threshold with a wide borderline band,
+# and an actors file that makes a word the simulator's pages use an actor of one side.
+STRICT = ["--set", "MONITOR_RELEVANCE_THRESHOLD=0.9", "--set", "MONITOR_BORDERLINE_BAND=0.6"]
+ACTORS = '[russia]\nactors = ["دومای روسیه", "اتاق بازرگانی"]\n'
+
+
 @pytest.mark.parametrize(
-    "outlets",
+    ("outlets", "settings"),
     [
-        pytest.param(["irna", "mehr"], id="two-outlets"),
-        pytest.param([], id="every-outlet", marks=[pytest.mark.slow, pytest.mark.long]),
+        pytest.param(["irna", "mehr"], False, id="two-outlets"),
+        pytest.param(["irna", "mehr"], True, id="two-outlets-user-relevance-settings"),
+        pytest.param([], False, id="every-outlet", marks=[pytest.mark.slow, pytest.mark.long]),
     ],
 )
 def test_crawl_with_workers_gives_the_serial_verdicts(
-    simulator: Any, tmp_path: Path, outlets: list[str]
+    simulator: Any, tmp_path: Path, outlets: list[str], settings: bool
 ) -> None:
+    """Workers judge with the crawl's own relevance settings (threshold, band, the user's
+    actors file), not the bundled defaults: the verdicts match the serial path's."""
+    extra = STRICT if settings else []
+    env = {}
+    if settings:
+        (tmp_path / "actors.toml").write_text(ACTORS, encoding="utf-8")
+        env["MONITOR_ACTORS"] = str(tmp_path / "actors.toml")
     stores = {}
     for jobs in ("1", "2"):
         path = tmp_path / f"jobs{jobs}.db"
         run_monitor(
             "crawl", *outlets, "--db", f"sqlite:///{path}", "--mirror", simulator.url,
-            "--jobs", jobs, "-q",
+            "--jobs", jobs, "-q", *extra, env=env,
         )  # fmt: skip
         stores[jobs] = _store(str(path))
     serial, parallel = stores["1"], stores["2"]
     assert len(serial["judged"]) >= 60
     verdicts = {v[0] for v in serial["judged"].values()}
     assert {"story", "irrelevant"} <= verdicts
+    if settings:
+        assert "borderline" in verdicts, "the strict threshold must leave pages in the band"
     assert any(len(c) > 1 for c in serial["articles_or_copies"])  # stories with copies
     assert parallel["judged"] == serial["judged"]
     assert parallel["articles_or_copies"] == serial["articles_or_copies"]

@@ -21,6 +21,7 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
 from scrapy.crawler import Crawler
 
@@ -30,8 +31,11 @@ from monitor.pipelines.base import Stage
 
 log = logging.getLogger(__name__)
 
-_POOLS: dict[tuple[int, str | None, str | None], ProcessPoolExecutor] = {}
-_USERS: dict[tuple[int, str | None, str | None], int] = {}
+# A pool per (jobs, outlets file, terms file, relevance model options): crawlers that judge
+# alike share one.
+PoolKey = tuple[int, str | None, str | None, tuple[tuple[str, Any], ...]]
+_POOLS: dict[PoolKey, ProcessPoolExecutor] = {}
+_USERS: dict[PoolKey, int] = {}
 
 
 def default_jobs() -> int:
@@ -39,15 +43,18 @@ def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
-def _pool(key: tuple[int, str | None, str | None]) -> ProcessPoolExecutor:
+def _pool(key: PoolKey) -> ProcessPoolExecutor:
     if key not in _POOLS:
-        jobs, outlets_file, terms = key
+        jobs, outlets_file, terms, model_options = key
         # forkserver: workers start from a clean process that has imported the extraction
         # stack once, never from a fork of the running reactor and its threads.
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["monitor.examine", "monitor.extract", "monitor.relevance"])
         _POOLS[key] = ProcessPoolExecutor(
-            jobs, mp_context=ctx, initializer=init_worker, initargs=(outlets_file, terms)
+            jobs,
+            mp_context=ctx,
+            initializer=init_worker,
+            initargs=(outlets_file, terms, model_options),
         )
     return _POOLS[key]
 
@@ -57,7 +64,8 @@ class ExaminePipeline(Stage):
         super().__init__(crawler)
         jobs = crawler.settings.getint("MONITOR_JOBS", 0) or default_jobs()
         self.jobs = max(1, jobs)
-        self.key = (self.jobs, self.outlets_file, self.terms)
+        options = tuple(sorted(self.model_options.items()))
+        self.key: PoolKey = (self.jobs, self.outlets_file, self.terms, options)
 
     def open_spider(self) -> None:
         if self.jobs <= 1:
