@@ -113,6 +113,31 @@ def handmade_items(path: Path = HANDMADE) -> list[LabelledItem]:
     ]
 
 
+def analyst_items(path: Path) -> list[LabelledItem]:
+    """Pages an analyst labelled (``monitor label --export FILE``: the development set's
+    fields), as training items of their own outlet family."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        d = json.loads(line)
+        out.append(
+            LabelledItem(
+                id=d["id"],
+                title=d["title"],
+                text=d["text"],
+                lead=None,
+                label=bool(d["relevant"]),
+                kind=d["kind"],
+                family="telegram" if d["url"].startswith("https://t.me/") else "web",
+                outlet="analyst",
+                date=d.get("date") or "",
+                unsure=bool(d.get("unsure")),
+            )
+        )
+    return out
+
+
 def split_by_date() -> tuple[list[LabelledItem], list[LabelledItem]]:
     """(train, held-out): dev items before the cut-off plus every project-labelled item; dev
     items from the cut-off on."""

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.relevance_dataset import LabelledItem, shared_missing, split_by_date
+from bench.relevance_dataset import LabelledItem, analyst_items, shared_missing, split_by_date
 from monitor.relevance import DEFAULT_WEIGHTS, RelevanceModel
 from monitor.relevance_features import (
     DEFAULT_ACTORS,
@@ -95,7 +95,7 @@ def cv_group(item: LabelledItem) -> str:
     """The fold group of an item: its outlet and month for real items (a fold never holds
     part of a month's news of a channel while training on the rest, which would flatter the
     model as the date split would not); project-labelled items spread by a stable hash."""
-    if item.outlet in ("handmade", "hamshahri"):
+    if item.outlet in ("handmade", "hamshahri", "analyst"):
         return f"{item.outlet}-{int(hashlib.sha256(item.id.encode()).hexdigest(), 16) % 5}"
     return f"{item.outlet}:{item.date[:7]}"
 
@@ -158,6 +158,7 @@ def train(
             "seed": SEED,
             "min_df": MIN_DF,
             "positive_weight": POSITIVE_WEIGHT,
+            **({"analyst_items": n} if (n := sum(i.outlet == "analyst" for i in items)) else {}),
         },
         "bias": bias,
         "weights": dict(sorted(weights.items())),
@@ -174,10 +175,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_WEIGHTS)
     parser.add_argument("--cv", action="store_true", help="print cross-validation per C")
+    parser.add_argument(
+        "--labels",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="an analyst's labels (monitor label --export FILE) to train on too; repeatable",
+    )
     args = parser.parse_args()
     if reason := shared_missing():
         sys.exit(f"cannot train: {reason}")
     train_items, _ = split_by_date()
+    for path in args.labels:
+        if not path.is_file():
+            sys.exit(f"cannot train: no labels file {path}")
+        train_items += analyst_items(path)
     data = train(train_items, verbose=args.cv)
     args.out.write_text(json.dumps(data, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
     print(f"{data['version']}: {data['trained_on']} → {args.out}")

@@ -125,6 +125,7 @@ def check_pages(
     seeds: str | None = None,
     terms: str | None = None,
     actors: str | None = None,
+    weights: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """One verdict dict per page; the judge (index, relevance model) is loaded once."""
     from monitor.startup import loading
@@ -135,7 +136,9 @@ def check_pages(
         from monitor.outlets import load_outlets
         from monitor.store import open_store
 
-        judge = Judge(open_store(db, seeds), load_outlets(outlets_file), terms, actors=actors)
+        judge = Judge(
+            open_store(db, seeds), load_outlets(outlets_file), terms, actors=actors, weights=weights
+        )
     for source in sources:
         yield check_one(judge, source, url, mirror)
 

@@ -60,7 +60,13 @@ def crawl_settings(
     from scrapy.utils.project import get_project_settings
 
     settings = get_project_settings()
-    for name in ("MONITOR_SEEDS", "MONITOR_CONTACT_URL", "MONITOR_TOPIC_TERMS", "MONITOR_ACTORS"):
+    for name in (
+        "MONITOR_SEEDS",
+        "MONITOR_CONTACT_URL",
+        "MONITOR_TOPIC_TERMS",
+        "MONITOR_ACTORS",
+        "MONITOR_RELEVANCE_WEIGHTS",
+    ):
         if value := os.environ.get(name):
             settings.set(name, value, priority="cmdline")
     settings.set("MONITOR_DB", db or os.environ.get("MONITOR_DB") or default_db_url(), "cmdline")

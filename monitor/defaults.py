@@ -82,6 +82,9 @@ MONITOR_BORDERLINE_BAND = 0.2
 # A user TOML file of actors (same tables as monitor/data/actors.toml) added to the bundled
 # ones: new office holders, other spellings. None: the bundled file alone.
 MONITOR_ACTORS: str | None = None
+# The learned weights (a JSON file written by bench/train_relevance.py, say after adding your
+# `monitor label --export` file with --labels). None: the bundled monitor/data/relevance_model.json.
+MONITOR_RELEVANCE_WEIGHTS: str | None = None
 
 # Watch alerts: seconds before a failed delivery's second try (doubling after, capped at an
 # hour), tries before a delivery is marked failed, and how long a sender's claim on a delivery

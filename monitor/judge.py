@@ -50,6 +50,7 @@ class Judge:
         relevance_model: RelevanceModel | None = None,
         *,
         actors: str | None = None,
+        weights: str | None = None,
         threshold: float | None = None,
         band: float | None = None,
     ) -> None:
@@ -60,7 +61,7 @@ class Judge:
         self.lookback = catch_up_lookback(engine)
         self.outlets = dict(outlets) if outlets is not None else load_outlets()
         self.relevance_model = relevance_model or RelevanceModel.load(
-            topic_terms, actors=actors, threshold=threshold, band=band
+            topic_terms, actors=actors, weights=weights, threshold=threshold, band=band
         )
         base = derived_path(engine.url.render_as_string(hide_password=False), BASE_SUFFIX)
         with Session(engine) as session:

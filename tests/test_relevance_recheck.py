@@ -4,15 +4,20 @@ label overrides the model. Real crawl of the simulator into a SQLite file, real 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Article, JudgedPage
-from tests.conftest import run_monitor
+from tests.conftest import ROOT, run_monitor
 
-TERMS = Path(__file__).resolve().parent.parent / "monitor" / "data" / "topic_terms.toml"
+TERMS = ROOT / "monitor" / "data" / "topic_terms.toml"
+BUNDLED_WEIGHTS = ROOT / "monitor" / "data" / "relevance_model.json"
+SHARED_DEV = ROOT.parent / "shared" / "fixtures" / "relevance" / "dev.jsonl"
 
 
 def changed_model(tmp_path: Path) -> Path:
@@ -109,6 +114,61 @@ def test_an_analysts_label_overrides_the_model_and_exports(simulator, tmp_path):
 
     bad = run_monitor("label", "999999", "relevant", "--db", db, check=False)
     assert bad.returncode != 0 and "no article 999999" in bad.stderr
+
+
+def test_an_analysts_labels_train_a_model_the_monitor_then_uses(simulator, tmp_path):
+    """The loop the labels exist for: label pages, export them, retrain with them
+    (``bench/train_relevance.py --labels``), and point ``MONITOR_RELEVANCE_WEIGHTS`` at the
+    result: a crawl (judging in two worker processes), ``check`` and ``recheck`` all use it."""
+    if not SHARED_DEV.exists():
+        pytest.skip(f"{SHARED_DEV} absent: training reads the development set in ../shared")
+    db = f"sqlite:///{tmp_path / 'monitor.db'}"
+    run_monitor("crawl", "mehr", "irna", "--db", db, "--mirror", simulator.url, "-q")
+    engine = create_engine(db)
+    with Session(engine) as s:
+        pages = s.scalars(
+            select(JudgedPage).where(JudgedPage.language == "fa").order_by(JudgedPage.url)
+        ).all()
+        missed = next(p for p in pages if p.verdict == "irrelevant")
+        story = next(p for p in pages if p.verdict == "new")
+    run_monitor("label", missed.url, "relevant", "--db", db)
+    run_monitor("label", story.url, "irrelevant", "--db", db)
+    labels = tmp_path / "labels.jsonl"
+    run_monitor("label", "--export", str(labels), "--db", db)
+
+    weights = tmp_path / "retrained.json"
+    subprocess.run(
+        [sys.executable, "-m", "bench.train_relevance", "--labels", str(labels), "--out",
+         str(weights)],
+        cwd=ROOT, check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    model = json.loads(weights.read_text(encoding="utf-8"))
+    shipped = json.loads(BUNDLED_WEIGHTS.read_text(encoding="utf-8"))
+    assert model["trained_on"]["analyst_items"] == 2
+    assert model["trained_on"]["items"] == shipped["trained_on"]["items"] + 2
+    assert model["version"] != shipped["version"]
+
+    env = {"MONITOR_RELEVANCE_WEIGHTS": str(weights)}
+    run_monitor(
+        "crawl", "tasnim", "--db", db, "--mirror", simulator.url, "--jobs", "2", "-q", env=env
+    )
+    with Session(engine) as s:
+        versions = set(
+            s.scalars(
+                select(JudgedPage.model_version).where(
+                    JudgedPage.outlet == "tasnim", JudgedPage.language == "fa"
+                )
+            )
+        )
+    assert versions == {model["version"]}, "workers judged with the retrained weights"
+    saved = tmp_path / "page.txt"
+    saved.write_text("سفر لاوروف به تهران\nوزیر خارجه روسیه با همتای ایرانی دیدار کرد.", "utf-8")
+    checked = json.loads(run_monitor("check", str(saved), "--db", db, env=env).stdout)
+    assert checked["relevance"]["version"] == model["version"]
+    rows = json.loads(
+        run_monitor("recheck", "--relevance", "--db", db, "--format", "json", env=env).stdout
+    )
+    assert all(r["url"] != missed.url for r in rows), "the analyst's label still wins"
 
 
 def test_borderline_pages_are_kept_and_listed_on_request_and_min_relevance_filters(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, TypedDict
 
 import typer
 from rich.console import Console
@@ -68,11 +68,21 @@ def topic_terms() -> str | None:
     return os.environ.get("MONITOR_TOPIC_TERMS")
 
 
-def user_actors() -> str | None:
-    """``MONITOR_ACTORS``: a user file of actors extending the bundled relevance lexicon."""
+class RelevanceOptions(TypedDict):
+    actors: str | None
+    weights: str | None
+
+
+def relevance_options() -> RelevanceOptions:
+    """The user's additions to the relevance model, for commands that judge pages:
+    ``MONITOR_ACTORS`` (a file of actors extending the bundled lexicon) and
+    ``MONITOR_RELEVANCE_WEIGHTS`` (learned weights the user retrained, a JSON file)."""
     import os
 
-    return os.environ.get("MONITOR_ACTORS")
+    return RelevanceOptions(
+        actors=os.environ.get("MONITOR_ACTORS"),
+        weights=os.environ.get("MONITOR_RELEVANCE_WEIGHTS"),
+    )
 
 
 def check_format(fmt: str, allowed: tuple[str, ...] = render.FORMATS) -> str:

@@ -16,9 +16,9 @@ from monitor.cli.base import (
     app,
     check_format,
     db_url,
+    relevance_options,
     store,
     topic_terms,
-    user_actors,
 )
 
 
@@ -66,7 +66,7 @@ def check(
         url=url,
         mirror=mirror,
         terms=topic_terms(),
-        actors=user_actors(),
+        **relevance_options(),
     )
     many = len(files) > 1 or fmt == "jsonl"
     for result in results:
@@ -155,7 +155,12 @@ def recheck(
         from monitor.outlets import load_outlets
         from monitor.rechecking import recheck_relevance
 
-        judge = Judge(engine, load_outlets(outlets), topic_terms(), actors=user_actors())
+        judge = Judge(
+            engine,
+            load_outlets(outlets),
+            topic_terms(),
+            **relevance_options(),
+        )
         with Session(engine) as session:
             rows = recheck_relevance(judge, session, apply=apply)
         done = "changed" if apply else "would change"
@@ -218,7 +223,12 @@ def label(
     from monitor.outlets import load_outlets
 
     with Session(engine) as session:
-        judge = Judge(engine, load_outlets(outlets), topic_terms(), actors=user_actors())
+        judge = Judge(
+            engine,
+            load_outlets(outlets),
+            topic_terms(),
+            **relevance_options(),
+        )
         message = apply_label(judge, session, target, verdict)
         session.commit()
     print(message)

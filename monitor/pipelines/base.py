@@ -68,6 +68,7 @@ class Stage:
         band = _overridden(settings, "MONITOR_BORDERLINE_BAND")
         self.model_options: dict[str, object] = {
             "actors": settings.get("MONITOR_ACTORS"),
+            "weights": settings.get("MONITOR_RELEVANCE_WEIGHTS"),
             "threshold": None if threshold is None else float(threshold),  # type: ignore[arg-type]
             "band": None if band is None else float(band),  # type: ignore[arg-type]
         }
