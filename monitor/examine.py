@@ -137,8 +137,8 @@ def init_worker(
     outlets_file: str | None, topic_terms: str | None, model_options: tuple[tuple[str, Any], ...]
 ) -> None:
     """Pool initializer: load the outlets and the relevance model once per worker, with the
-    crawl's own model options (actors file, threshold, band: the judge stage's), so a page
-    judged in a worker gets the verdict it would get inline."""
+    crawl's own model options (actors and weights files, threshold, band: the judge stage's),
+    so a page judged in a worker gets the verdict it would get inline."""
     global _WORKER
     from monitor.outlets import load_outlets
     from monitor.relevance import RelevanceModel
