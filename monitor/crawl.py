@@ -16,7 +16,7 @@ from scrapy.settings import Settings
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitor.defaults import user_agent
+from monitor.defaults import check_numbers, user_agent
 from monitor.store import open_store
 from storage.db import connect, default_db_url
 from storage.models import CrawlRun
@@ -54,8 +54,9 @@ def crawl_settings(
     """Project settings with the command line's choices applied.
 
     This and the CLI are the only readers of environment variables: ``MONITOR_DB``,
-    ``MONITOR_SEEDS``, ``MONITOR_CONTACT_URL`` and ``MONITOR_TOPIC_TERMS`` become settings here,
-    and components read only ``crawler.settings``.
+    ``MONITOR_SEEDS``, ``MONITOR_CONTACT_URL``, ``MONITOR_TOPIC_TERMS``, ``MONITOR_ACTORS``,
+    ``MONITOR_RELEVANCE_WEIGHTS`` and ``MONITOR_KEEP_JUDGED_DAYS`` become settings here, and
+    components read only ``crawler.settings``.
     """
     from scrapy.utils.project import get_project_settings
 
@@ -66,6 +67,7 @@ def crawl_settings(
         "MONITOR_TOPIC_TERMS",
         "MONITOR_ACTORS",
         "MONITOR_RELEVANCE_WEIGHTS",
+        "MONITOR_KEEP_JUDGED_DAYS",
     ):
         if value := os.environ.get(name):
             settings.set(name, value, priority="cmdline")
@@ -84,6 +86,7 @@ def crawl_settings(
         settings.setdict(extra, priority="cmdline")
     # The UA follows the contact URL whichever way it was set (env, settings, command line).
     settings.set("USER_AGENT", user_agent(settings.get("MONITOR_CONTACT_URL")), priority="cmdline")
+    check_numbers(settings)
     return settings
 
 

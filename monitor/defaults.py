@@ -7,7 +7,9 @@ run time except ``monitor.settings``, which copies them into the Scrapy settings
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 VERSION = "0.1.0"
 
@@ -94,3 +96,34 @@ MONITOR_ALERT_MAX_TRIES = 8
 MONITOR_ALERT_LEASE = 120.0
 # How often the daemon looks for due deliveries (retries, digests of closed periods).
 MONITOR_ALERT_EVERY = 30.0
+
+
+# MONITOR_* numbers a user may set (--set for one crawl; the retention also as an environment
+# variable, which the daemon's crawl children inherit): checked here, at the edge, so a wrong
+# value is one line before any spider starts, not an error when the crawl closes.
+_NUMBERS = {
+    "MONITOR_KEEP_JUDGED_DAYS": (0.0, None, "a number of days, 0 or more"),
+    "MONITOR_RELEVANCE_THRESHOLD": (0.0, 1.0, "a score above 0 and at most 1"),
+    "MONITOR_BORDERLINE_BAND": (0.0, 1.0, "a width from 0 up to 1"),
+}
+
+
+def check_numbers(settings: Mapping[str, Any] | Any) -> None:
+    """Raise ValueError (one line) for a MONITOR_* number the crawl could not use; ``settings``
+    is anything with ``get`` (Scrapy's settings, a dict)."""
+    for name, (low, high, what) in _NUMBERS.items():
+        value = settings.get(name)
+        if value is None or value == "":
+            continue
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = float("nan")
+        exclusive_low = name == "MONITOR_RELEVANCE_THRESHOLD"
+        if (
+            number != number  # NaN: not a number at all
+            or number < low
+            or (exclusive_low and number == low)
+            or (high is not None and number > high)
+        ):
+            raise ValueError(f"{name} must be {what}, not {value!r}")

@@ -146,6 +146,28 @@ def test_check_many_files_prints_one_json_object_per_line(tmp_path: Path, db_url
         (["query", "--since", "yesterday"], "error: --since: not a date: 'yesterday'"),
         (["runs", "--format", "xml"], "error: --format must be one of"),
         (["check", "/no/such/file.html"], "error: no such file: /no/such/file.html"),
+        (
+            [
+                "crawl",
+                "mehr",
+                "--mirror",
+                "http://127.0.0.1:9",
+                "--set",
+                "MONITOR_KEEP_JUDGED_DAYS=abc",
+            ],
+            "error: MONITOR_KEEP_JUDGED_DAYS must be a number of days, 0 or more, not 'abc'",
+        ),
+        (
+            [
+                "crawl",
+                "mehr",
+                "--mirror",
+                "http://127.0.0.1:9",
+                "--set",
+                "MONITOR_RELEVANCE_THRESHOLD=1.5",
+            ],
+            "error: MONITOR_RELEVANCE_THRESHOLD must be a score above 0 and at most 1",
+        ),
         (["sources", "--db", "nonsense://"], "error:"),
     ],
 )
@@ -157,6 +179,31 @@ def test_errors_are_one_line_with_a_non_zero_exit(args: list[str], message: str,
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
     assert lines[0].startswith(message)
+
+
+def test_judged_text_retention_from_the_environment(simulator, tmp_path: Path):
+    """``MONITOR_KEEP_JUDGED_DAYS`` as an environment variable (how the daemon's crawls get it):
+    0 clears every judged page's kept text at the end of the crawl, verdicts stay; a wrong
+    value stops the daemon at start with one line."""
+    import sqlite3
+
+    path = tmp_path / "monitor.db"
+    env = {"MONITOR_KEEP_JUDGED_DAYS": "0"}
+    run_monitor("crawl", "mehr", "--db", f"sqlite:///{path}", "--mirror", simulator.url, env=env)
+    con = sqlite3.connect(path)
+    judged, kept = con.execute(
+        "select count(*), count(content) from judged_pages where verdict is not null"
+    ).fetchone()
+    con.close()
+    assert judged > 10 and kept == 0
+    bad = run_monitor(
+        "run", "--db", f"sqlite:///{path}", "--mirror", simulator.url, check=False,
+        env={"MONITOR_KEEP_JUDGED_DAYS": "forever"},
+    )  # fmt: skip
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == (
+        "error: MONITOR_KEEP_JUDGED_DAYS must be a number of days, 0 or more, not 'forever'"
+    )
 
 
 def test_listing_commands_speak_json(db_url: str):
