@@ -85,6 +85,16 @@ def relevance_options() -> RelevanceOptions:
     )
 
 
+def check_environment() -> None:
+    """The ``MONITOR_*`` numbers a daemon's crawl children will read from the environment,
+    checked once at its start: a wrong value is one line then, not a failure every crawl."""
+    import os
+
+    from monitor.defaults import check_numbers
+
+    check_numbers({"MONITOR_KEEP_JUDGED_DAYS": os.environ.get("MONITOR_KEEP_JUDGED_DAYS")})
+
+
 def check_format(fmt: str, allowed: tuple[str, ...] = render.FORMATS) -> str:
     if fmt not in allowed:
         raise UserError(f"--format must be one of {', '.join(allowed)}, not {fmt!r}")

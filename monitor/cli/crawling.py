@@ -15,6 +15,7 @@ from monitor.cli.base import (
     OutletsOpt,
     UserError,
     app,
+    check_environment,
     check_format,
     db_url,
     err,
@@ -208,14 +209,10 @@ def run(
 
     Example: monitor run --every 600 --log-file ~/monitor.log
     """
-    import os
-
     from monitor.alerts import make_policy
     from monitor.daemon import run_daemon
-    from monitor.defaults import check_numbers
 
-    # The crawl children read this from the environment too; a wrong value is said once, here.
-    check_numbers({"MONITOR_KEEP_JUDGED_DAYS": os.environ.get("MONITOR_KEEP_JUDGED_DAYS")})
+    check_environment()
     code = run_daemon(
         alert_policy=make_policy(alert_retry),
         db=db_url(db),
