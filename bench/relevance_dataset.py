@@ -47,28 +47,33 @@ def shared_missing() -> str | None:
     return None
 
 
+def _record(d: dict[str, object], outlet: str | None = None) -> LabelledItem:
+    """One line of the development set's format (``monitor label --export`` writes it too)."""
+    url = str(d["url"])
+    telegram = url.startswith("https://t.me/")
+    if outlet is None:  # the dev set: the channel for a post, Fars for an article
+        outlet = str(d["id"]).split("/")[0] if telegram else "farsnews"
+    return LabelledItem(
+        id=str(d["id"]),
+        title=str(d["title"]),
+        text=str(d["text"]),
+        lead=None,
+        label=bool(d["relevant"]),
+        kind=str(d["kind"]),
+        family="telegram" if telegram else "web",
+        outlet=outlet,
+        date=str(d.get("date") or ""),
+        unsure=bool(d.get("unsure")),
+    )
+
+
+def _records(path: Path) -> list[dict[str, object]]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
 def dev_items(path: Path = DEV) -> list[LabelledItem]:
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        d = json.loads(line)
-        telegram = d["url"].startswith("https://t.me/")
-        out.append(
-            LabelledItem(
-                id=d["id"],
-                title=d["title"],
-                text=d["text"],
-                lead=None,
-                label=bool(d["relevant"]),
-                kind=d["kind"],
-                family="telegram" if telegram else "web",
-                outlet=d["id"].split("/")[0] if telegram else "farsnews",
-                date=d["date"],
-                unsure=bool(d.get("unsure")),
-            )
-        )
-    return out
+    return [_record(d) for d in _records(path)]
 
 
 def hamshahri_items(
@@ -114,28 +119,8 @@ def handmade_items(path: Path = HANDMADE) -> list[LabelledItem]:
 
 
 def analyst_items(path: Path) -> list[LabelledItem]:
-    """Pages an analyst labelled (``monitor label --export FILE``: the development set's
-    fields), as training items of their own outlet family."""
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        d = json.loads(line)
-        out.append(
-            LabelledItem(
-                id=d["id"],
-                title=d["title"],
-                text=d["text"],
-                lead=None,
-                label=bool(d["relevant"]),
-                kind=d["kind"],
-                family="telegram" if d["url"].startswith("https://t.me/") else "web",
-                outlet="analyst",
-                date=d.get("date") or "",
-                unsure=bool(d.get("unsure")),
-            )
-        )
-    return out
+    """Pages an analyst labelled (``monitor label --export FILE``), as items of their own."""
+    return [_record(d, outlet="analyst") for d in _records(path)]
 
 
 def split_by_date() -> tuple[list[LabelledItem], list[LabelledItem]]:
