@@ -7,7 +7,8 @@ run time except ``monitor.settings``, which copies them into the Scrapy settings
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -99,19 +100,20 @@ MONITOR_ALERT_EVERY = 30.0
 
 
 # MONITOR_* numbers a user may set (--set for one crawl; the retention also as an environment
-# variable, which the daemon's crawl children inherit): checked here, at the edge, so a wrong
-# value is one line before any spider starts, not an error when the crawl closes.
-_NUMBERS = {
-    "MONITOR_KEEP_JUDGED_DAYS": (0.0, None, "a number of days, 0 or more"),
-    "MONITOR_RELEVANCE_THRESHOLD": (0.0, 1.0, "a score above 0 and at most 1"),
-    "MONITOR_BORDERLINE_BAND": (0.0, 1.0, "a width from 0 up to 1"),
+# variable, which the daemon's crawl children inherit), with what each may be. The edges that
+# read them (monitor.crawl.crawl_settings, `monitor run`) check them, so a wrong value is one
+# line before any spider starts, not an error when the crawl closes.
+_NUMBERS: dict[str, tuple[Callable[[float], bool], str]] = {
+    "MONITOR_KEEP_JUDGED_DAYS": (lambda x: x >= 0, "a number of days, 0 or more"),
+    "MONITOR_RELEVANCE_THRESHOLD": (lambda x: 0 < x <= 1, "a score above 0 and at most 1"),
+    "MONITOR_BORDERLINE_BAND": (lambda x: 0 <= x <= 1, "a width from 0 up to 1"),
 }
 
 
 def check_numbers(settings: Mapping[str, Any] | Any) -> None:
     """Raise ValueError (one line) for a MONITOR_* number the crawl could not use; ``settings``
     is anything with ``get`` (Scrapy's settings, a dict)."""
-    for name, (low, high, what) in _NUMBERS.items():
+    for name, (allowed, what) in _NUMBERS.items():
         value = settings.get(name)
         if value is None or value == "":
             continue
@@ -119,11 +121,5 @@ def check_numbers(settings: Mapping[str, Any] | Any) -> None:
             number = float(value)
         except (TypeError, ValueError):
             number = float("nan")
-        exclusive_low = name == "MONITOR_RELEVANCE_THRESHOLD"
-        if (
-            number != number  # NaN: not a number at all
-            or number < low
-            or (exclusive_low and number == low)
-            or (high is not None and number > high)
-        ):
+        if not math.isfinite(number) or not allowed(number):
             raise ValueError(f"{name} must be {what}, not {value!r}")
