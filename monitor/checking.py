@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from http.client import HTTPMessage
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -14,7 +14,9 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from monitor.defaults import USER_AGENT
 
 if TYPE_CHECKING:
+    from monitor.channels import Channel
     from monitor.extract import Extracted
+    from monitor.items import PageItem
     from monitor.judge import Judge
 
 PAGE_SUFFIXES = {".html", ".htm", ".xhtml", ".txt", ""}
@@ -132,6 +134,7 @@ def check_pages(
 
     with loading():  # what judging needs, loaded once (see monitor.startup)
         import monitor.extract  # noqa: F401  (trafilatura: every page is extracted)
+        from monitor.channels import load_channels
         from monitor.judge import Judge
         from monitor.outlets import load_outlets
         from monitor.store import open_store
@@ -139,48 +142,48 @@ def check_pages(
         judge = Judge(
             open_store(db, seeds), load_outlets(outlets_file), terms, actors=actors, weights=weights
         )
+        channels = load_channels(outlets_file)
     for source in sources:
-        yield check_one(judge, source, url, mirror)
+        yield check_one(judge, source, url, mirror, channels)
 
 
 def check_one(
-    judge: Judge, source: str, url: str | None = None, mirror: str | None = None
+    judge: Judge,
+    source: str,
+    url: str | None = None,
+    mirror: str | None = None,
+    channels: Mapping[str, Channel] | None = None,
 ) -> dict[str, Any]:
-    """The crawl's verdict on one page (``judge_page``), as a JSON-ready dict."""
+    """The crawl's verdict on one page or Telegram post (``judge_page``), as a JSON-ready
+    dict."""
     from sqlalchemy.orm import Session
 
     from monitor.dates import to_jalali
-    from monitor.items import PageItem
+    from monitor.telegram.items import post_link
     from monitor.verdict import Outcome, judge_page
 
     result: dict[str, Any] = {"file": source}
     try:
-        body, declared, fetched_url = read_page(source, mirror)
+        link = post_link(source)
+        if link is not None:
+            item = telegram_post(*link, channels or {}, mirror)
+        else:
+            item = _page_item(judge, source, url, mirror)
     except OSError as exc:
         return {**result, "error": f"cannot read: {exc}"}
-    page_url = url or fetched_url or _source_url(source)
-    outlet = judge.outlet_of(page_url)
-    canonical = (outlet.canonical_url(page_url) if outlet else None) or page_url
-    item = PageItem(
-        url=page_url,
-        canonical_url=canonical,
-        outlet=outlet.key if outlet else "",
-        body=body,
-        encoding=declared,
-    )
-    if page_text_file(source, body):
-        item.extracted = _text_as_extracted(body.decode("utf-8", errors="replace"))
+    except LookupError as exc:
+        return {**result, "url": source, "error": str(exc)}
     with Session(judge.engine) as session:
         verdict = judge_page(judge, item, session)
     if verdict.outcome is Outcome.NOT_EXTRACTED or verdict.extracted is None:
-        return {**result, "url": page_url, "error": verdict.reason}
+        return {**result, "url": item.url, "error": verdict.reason}
     extracted, rel = verdict.extracted, verdict.relevance
     published = extracted.published
     return {
         **result,
-        "url": page_url,
-        "canonical_url": canonical if outlet else None,
-        "outlet": outlet.key if outlet else None,
+        "url": item.url,
+        "canonical_url": item.canonical_url if item.outlet else None,
+        "outlet": item.outlet or None,
         "verdict": verdict.outcome.name.lower(),
         "reason": verdict.reason,
         "language": verdict.language,
@@ -204,6 +207,43 @@ def check_one(
         "duplicate": judge.describe(verdict.duplicate),
         "error": None,
     }
+
+
+def _page_item(judge: Judge, source: str, url: str | None, mirror: str | None) -> PageItem:
+    """A saved page, text file, standard input or URL as the pipelines take a fetched page."""
+    from monitor.items import PageItem
+
+    body, declared, fetched_url = read_page(source, mirror)
+    page_url = url or fetched_url or _source_url(source)
+    outlet = judge.outlet_of(page_url)
+    canonical = (outlet.canonical_url(page_url) if outlet else None) or page_url
+    item = PageItem(
+        url=page_url,
+        canonical_url=canonical,
+        outlet=outlet.key if outlet else "",
+        body=body,
+        encoding=declared,
+    )
+    if page_text_file(source, body):
+        item.extracted = _text_as_extracted(body.decode("utf-8", errors="replace"))
+    return item
+
+
+def telegram_post(
+    name: str, post_id: int, channels: Mapping[str, Channel], mirror: str | None = None
+) -> PageItem:
+    """A post read as the Telegram spider reads it: from the channel's preview page, the page
+    that ends at the post (``?before=`` the next id), parsed and made an item the same way."""
+    from monitor.channels import Channel
+    from monitor.telegram.items import post_item
+    from monitor.telegram.parse import parse_channel_page
+
+    channel = channels.get(name.lower()) or Channel(name=name, title=name)
+    body, _, _ = read_page(f"{channel.page_url}?before={post_id + 1}", mirror)
+    post = next((p for p in parse_channel_page(body).posts if p.id == post_id), None)
+    if post is None:
+        raise LookupError(f"post {post_id} is not on {channel.page_url}'s preview")
+    return post_item(post, channel)
 
 
 def _source_url(source: str) -> str:

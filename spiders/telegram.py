@@ -23,38 +23,14 @@ from scrapy.http import Response
 from sqlalchemy.orm import Session
 from twisted.python.failure import Failure
 
-from monitor.channels import Channel, load_channels
+from monitor.channels import load_channels
 from monitor.failures import failure_reason, record_failure
 from monitor.items import PageItem
 from monitor.middlewares.conditional import NotModified
-from monitor.telegram.parse import Post, parse_channel_page
+from monitor.telegram.items import post_item
+from monitor.telegram.parse import parse_channel_page
 from storage.db import connect, default_db_url
 from storage.queries import telegram_seen
-
-
-def post_item(post: Post, channel: Channel, refetch: bool = False) -> PageItem:
-    """A post as the pipelines take it: already extracted, source ``telegram``."""
-    # Here, not at the top: the spider loader imports this module before every crawl's first
-    # request, and ``monitor.extract`` brings trafilatura (~0.3 s), which the Judge loads
-    # beside the first requests anyway.
-    from monitor.extract import Extracted
-
-    extracted = Extracted(
-        title=post.title,
-        text=post.text,
-        published=post.published,
-        date_source="telegram:time[datetime]" if post.published else "none",
-    )
-    return PageItem(
-        url=post.url,
-        canonical_url=channel.post_url(post.id),
-        outlet=channel.owner,
-        body=b"",
-        refetch=refetch,
-        extracted=extracted,
-        source="telegram",
-        post=post,
-    )
 
 
 class TelegramSpider(Spider):

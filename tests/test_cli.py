@@ -123,6 +123,41 @@ def test_check_reads_a_page_or_a_post_from_standard_input(simulator, db_url: str
     )
 
 
+def test_check_a_telegram_post_link_gives_the_crawl_s_verdict(simulator, tmp_path: Path):
+    """``check https://t.me/<channel>/<id>`` reads the post from the channel's preview as the
+    Telegram spider does and judges it as the crawl did: same title, score and verdict kind."""
+    import sqlite3
+
+    crawled = tmp_path / "crawled.db"
+    run_monitor("crawl", "telegram", "--db", f"sqlite:///{crawled}", "--mirror", simulator.url)
+    con = sqlite3.connect(crawled)
+    rows = con.execute(
+        "select canonical_url, verdict, relevance, title from judged_pages"
+        " where canonical_url like 'https://t.me/%' order by canonical_url"
+    ).fetchall()
+    con.close()
+    stored = next(r for r in rows if r[1] == "new")
+    dropped = next(r for r in rows if r[1] == "irrelevant")
+    proc = run_monitor(
+        "check", stored[0], dropped[0], "--mirror", simulator.url,
+        "--db", f"sqlite:///{tmp_path / 'empty.db'}",
+    )  # fmt: skip
+    got = [json.loads(line) for line in proc.stdout.splitlines()]
+    for row, v in zip((stored, dropped), got, strict=True):
+        assert v["url"] == v["canonical_url"] == row[0]
+        assert v["title"] == row[3]
+        assert v["relevance"]["score"] == round(row[2], 4)
+        assert v["verdict"] == row[1]
+    unknown = run_monitor(
+        "check", "https://t.me/nosuchchannel/5", "--mirror", simulator.url,
+        "--db", f"sqlite:///{tmp_path / 'empty.db'}", check=False,
+    )  # fmt: skip
+    assert unknown.returncode == 2 and unknown.stderr.strip() == (
+        "error: https://t.me/nosuchchannel/5: channel 'nosuchchannel' is not configured"
+        " (--any-host allows it)"
+    )
+
+
 def test_check_many_files_prints_one_json_object_per_line(tmp_path: Path, db_url: str):
     if not REAL.is_dir():
         pytest.skip(f"{REAL} absent: the real saved pages live in ../shared beside the checkout")

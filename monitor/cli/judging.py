@@ -84,8 +84,10 @@ def vet_sources(sources: list[str], outlets_file: str | None, any_host: bool) ->
     import stat
     from urllib.parse import urlsplit
 
+    from monitor.channels import load_channels
     from monitor.checking import MAX_BYTES
     from monitor.outlets import load_outlets, outlet_for_url
+    from monitor.telegram.items import post_link
 
     known = None
     for source in sources:
@@ -93,6 +95,13 @@ def vet_sources(sources: list[str], outlets_file: str | None, any_host: bool) ->
             continue
         if source.startswith(("http://", "https://")):
             if any_host:
+                continue
+            link = post_link(source)
+            if link is not None:  # a Telegram post: its channel must be configured
+                if link[0].lower() not in load_channels(outlets_file):
+                    raise UserError(
+                        f"{source}: channel {link[0]!r} is not configured (--any-host allows it)"
+                    )
                 continue
             known = known if known is not None else load_outlets(outlets_file)
             parts = urlsplit(source)
