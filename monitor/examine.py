@@ -101,13 +101,12 @@ class Examiner:
         self,
         outlets: Mapping[str, Outlet] | None = None,
         relevance_model: RelevanceModel | None = None,
-        topic_terms: str | None = None,
     ) -> None:
         from monitor.outlets import load_outlets
         from monitor.relevance import RelevanceModel
 
         self.outlets = dict(outlets) if outlets is not None else load_outlets()
-        self.relevance_model = relevance_model or RelevanceModel.load(topic_terms)
+        self.relevance_model = relevance_model or RelevanceModel.load()
 
     def extract(
         self, body: bytes | str, url: str, declared: str | None = None, outlet: Outlet | None = None
